@@ -1,0 +1,170 @@
+"""The `billflow` command.
+
+    billflow nightly  [--as-of DATE] [--source-dir DIR] [--warehouse URL] [--dry-run]
+    billflow backfill --from DATE --to DATE [--every DAYS] [--source-dir DIR] [--warehouse URL]
+    billflow generate --out DIR (--scenario FILE | --seed S --clients N --projects N
+                      --people N --entries N --months M [--start DATE])
+
+Errors a user can fix print as one line and exit 1; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from billflow import prefect_env
+from billflow.errors import BillflowError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except BillflowError as exc:
+        if args.debug:
+            raise
+        print(f"billflow: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("billflow: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="billflow", description="Deal-to-cash billing: CRM deals, timesheets, payments."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _nightly_parser(commands)
+    _backfill_parser(commands)
+    _generate_parser(commands)
+    return parser
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source-dir", type=Path, help="folder of vendor pages (docs/sources.md)")
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    parser.add_argument("--verbose", action="store_true", help="show each task's log line")
+
+
+def _nightly_parser(commands: Any) -> None:
+    parser = commands.add_parser("nightly", help="run the nightly billing flow once")
+    parser.add_argument("--as-of", type=_date, help="business date (default: today, company tz)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="compute everything, publish nothing"
+    )
+    _run_options(parser)
+    parser.set_defaults(handler=_nightly)
+
+
+def _backfill_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "backfill", help="run the nightly flow for each date from --from to --to, in order"
+    )
+    parser.add_argument("--from", dest="start", type=_date, required=True)
+    parser.add_argument("--to", dest="end", type=_date, required=True)
+    parser.add_argument("--every", type=int, default=1, help="days between runs (default 1)")
+    _run_options(parser)
+    parser.set_defaults(handler=_backfill)
+
+
+def _generate_parser(commands: Any) -> None:
+    parser = commands.add_parser("generate", help="write vendor-shaped source pages")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write")
+    parser.add_argument("--scenario", type=Path, help="a scenario YAML (like data/sample.yml)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--projects", type=int, default=40)
+    parser.add_argument("--people", type=int, default=30)
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--months", type=int, default=3)
+    parser.add_argument("--start", type=_date, default=date(2026, 1, 1))
+    parser.set_defaults(handler=_generate)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _flow_runner(args: argparse.Namespace) -> Callable[..., Any]:
+    """Import Prefect only now, after its environment is set."""
+    prefect_env.configure(verbose=args.verbose)
+    from flows.nightly import nightly_billing
+
+    prefect_env.strip_console_tracebacks()
+
+    def run(as_of: date | None, dry_run: bool = False) -> Any:
+        return nightly_billing(
+            as_of=as_of,
+            dry_run=dry_run,
+            source_dir=str(args.source_dir) if args.source_dir else None,
+            warehouse_url=args.warehouse,
+        )
+
+    return run
+
+
+def _nightly(args: argparse.Namespace) -> int:
+    summary = _flow_runner(args)(args.as_of, args.dry_run)
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    if args.end < args.start or args.every < 1:
+        raise BillflowError("backfill needs --from <= --to and --every >= 1")
+    run = _flow_runner(args)
+    started = time.monotonic()
+    summary = None
+    for as_of in backfill_dates(args.start, args.end, args.every):
+        summary = run(as_of)
+        print(summary.one_line(), flush=True)
+    assert summary is not None
+    summary.duration_seconds = time.monotonic() - started
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def backfill_dates(start: date, end: date, every: int) -> list[date]:
+    """start, start + every, ... up to end, and end itself."""
+    days = list(range(0, (end - start).days + 1, every))
+    dates = [start + timedelta(days=offset) for offset in days]
+    return dates if dates[-1] == end else [*dates, end]
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from billflow import generator
+
+    if args.scenario:
+        counts = generator.render(args.scenario, args.out)
+    else:
+        counts = generator.generate(
+            args.out,
+            seed=args.seed,
+            clients=args.clients,
+            projects=args.projects,
+            people=args.people,
+            entries=args.entries,
+            months=args.months,
+            start=args.start,
+        )
+    total = sum(counts.values())
+    print(
+        f"wrote {total} records to {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

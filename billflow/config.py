@@ -1,0 +1,126 @@
+"""Settings: one typed place, read once.
+
+Values come, lowest to highest priority, from the defaults below, a TOML file (`billflow.toml`
+in the working directory, or the path in BILLFLOW_CONFIG), environment variables prefixed
+`BILLFLOW_`, and the CLI options that override single fields.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from billflow.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every knob of a run. Field docs are the reference (docs/configuration.md lists them)."""
+
+    model_config = SettingsConfigDict(env_prefix="BILLFLOW_", extra="ignore", frozen=True)
+
+    warehouse_url: str = Field(
+        "duckdb:///var/billflow.duckdb",
+        description="SQLAlchemy URL: duckdb:///path.duckdb or postgresql+psycopg://user@host/db",
+    )
+    schema_prefix: str = Field("", description="prefix of every schema name (raw, staging, ...)")
+    source_dir: Path = Field(
+        Path("data/sample"), description="folder of vendor pages (file source)"
+    )
+    var_dir: Path = Field(Path("var"), description="where runs write files: landing, documents")
+    company_timezone: str = Field("America/New_York", description="IANA zone of all periods")
+    default_currency: str = Field("USD", description="currency of deals without one")
+    default_terms_days: int = Field(30, ge=0, description="net days when a deal has no terms")
+    contract_pipeline_id: str = Field("default", description="HubSpot pipeline of contracts")
+    contract_stage_id: str = Field("contractsent", description="stage that makes a contract")
+    hours_tolerance_minutes: int = Field(
+        0, ge=0, description="HOURS_MISMATCH tolerance, minutes per draft"
+    )
+    aging_bucket_days: tuple[int, ...] = Field(
+        (30, 60, 90), description="upper bounds (days past due) of the aging buckets"
+    )
+    forecast_weeks: int = Field(13, ge=1, le=104)
+    lock_timeout_seconds: float = Field(
+        300.0, ge=0, description="how long a writing run waits for the warehouse lock"
+    )
+    duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB")
+    duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads")
+    duckdb_temp_directory: str | None = Field(None, description="DuckDB spill folder")
+
+    @field_validator("company_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("aging_bucket_days")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or value[0] < 1:
+            raise ValueError("aging_bucket_days must be ascending positive day counts")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with the CLI's non-empty options applied."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return self.model_copy(update=given) if given else self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.company_timezone)
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get("BILLFLOW_CONFIG")
+    if named:
+        return Path(named)
+    default = Path("billflow.toml")
+    return default if default.exists() else None
+
+
+@cache
+def load_settings() -> Settings:
+    """Read the settings once per process; a bad value is a ConfigError with its field name."""
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{where}: {first.get('msg')}"
+    return str(exc)

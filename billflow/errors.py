@@ -1,0 +1,50 @@
+"""One exception tree for the project.
+
+Every error a user can cause or fix is a `BillflowError`; its message is one line that says
+what went wrong and what to do. The CLI prints it without a traceback. Tasks retry only on
+`TransientError` (a network hiccup, a throttled API, a locked database).
+"""
+
+
+class BillflowError(Exception):
+    """Base class: the message is shown to the user as it is."""
+
+
+class ConfigError(BillflowError):
+    """A setting is missing or malformed."""
+
+
+class TransientError(BillflowError):
+    """A fault that may pass on its own: worth retrying with backoff."""
+
+
+class SourceError(BillflowError):
+    """A source could not be read."""
+
+
+class TransientSourceError(SourceError, TransientError):
+    """A source answered 429, 5xx, timed out or reset the connection."""
+
+
+class PermanentSourceError(SourceError):
+    """A source refused the request or sent something unusable: retrying will not help."""
+
+
+class MissingSourceError(PermanentSourceError):
+    """A required source file or folder is absent."""
+
+
+class InvalidPageError(PermanentSourceError):
+    """A page is not valid JSON or not the shape its stream expects."""
+
+
+class WarehouseLockedError(BillflowError):
+    """Another writing run holds the warehouse lock past the wait timeout."""
+
+
+class ValidationFailedError(BillflowError):
+    """A data-quality gate failed: publish is stopped and the marts stay as they were."""
+
+
+class ConservationError(ValidationFailedError):
+    """Staging records are not all accounted for by marts, not-yet-effective or quarantine."""

@@ -1,0 +1,260 @@
+"""The steps of a billing run as plain functions: no Prefect here.
+
+Each step renders and runs the SQL models it owns (in `sql/`) into the `build` schema and
+returns its counts. Nothing reaches `marts` before `publish`, which copies the build in one
+transaction. `tasks/` wraps each step as a Prefect task; tests call them directly too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billflow.config import Settings
+from billflow.contracts import load_layer
+from billflow.errors import ConservationError
+from billflow.money import MINOR_UNITS
+from billflow.warehouse import Warehouse, sql_literal
+
+
+@dataclass(frozen=True)
+class StagingModel:
+    """A staging model, the raw stream it types and the column that holds the record id."""
+
+    name: str
+    source: str
+    stream: str
+    record_id_column: str
+    has_rules: bool = False
+
+
+STAGING_MODELS: tuple[StagingModel, ...] = (
+    StagingModel("stg_hubspot__deal_stages", "hubspot", "pipelines", "pipeline_id"),
+    StagingModel("stg_hubspot__deals", "hubspot", "deals", "deal_id", has_rules=True),
+    StagingModel("stg_hubspot__companies", "hubspot", "companies", "company_id"),
+    StagingModel("stg_hubspot__owners", "hubspot", "owners", "owner_id"),
+    StagingModel("stg_hubspot__deal_companies", "hubspot", "deal_companies", "deal_id"),
+    StagingModel("stg_teamwork__projects", "teamwork", "projects", "project_id"),
+    StagingModel("stg_teamwork__people", "teamwork", "people", "person_id"),
+    StagingModel("stg_teamwork__tasks", "teamwork", "tasks", "task_id"),
+    StagingModel("stg_teamwork__tags", "teamwork", "tags", "tag_id", has_rules=True),
+    StagingModel("stg_teamwork__milestones", "teamwork", "milestones", "milestone_id"),
+    StagingModel("stg_teamwork__milestone_tags", "teamwork", "milestones", "milestone_id"),
+    StagingModel("stg_teamwork__time_entries", "teamwork", "time", "entry_id", has_rules=True),
+    StagingModel("stg_teamwork__rates", "teamwork", "rates", "record_id", has_rules=True),
+    StagingModel("stg_stripe__events", "stripe", "events", "event_id"),
+    StagingModel("stg_stripe__payments", "stripe", "events", "event_id", has_rules=True),
+)
+
+BILL_MODELS = (
+    "intermediate/int_contracts.sql",
+    "intermediate/int_time_entries.sql",
+    "intermediate/int_draft_lines.sql",
+    "intermediate/int_draft_line_sources.sql",
+    "intermediate/int_drafts.sql",
+)
+RECONCILE_MODELS = ("marts/reconciliation.sql",)
+ISSUE_MODELS = (
+    "intermediate/int_issued_invoices.sql",
+    "marts/invoice_lines.sql",
+    "marts/invoice_line_sources.sql",
+)
+PAYMENT_MODELS = (
+    "intermediate/int_payment_matches.sql",
+    "marts/payments.sql",
+    "marts/payment_applications.sql",
+    "marts/invoices.sql",
+)
+AGE_MODELS = ("marts/ar_aging.sql", "marts/contracts.sql", "marts/invoice_drafts.sql")
+FORECAST_MODELS = ("marts/cash_forecast.sql",)
+
+
+@dataclass
+class Run:
+    """One run's parameters and warehouse; what every step receives."""
+
+    wh: Warehouse
+    as_of: date
+    run_id: str
+    flow: str = "nightly_billing"
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.wh.settings
+
+    @property
+    def as_of_sql(self) -> str:
+        return f"date '{self.as_of.isoformat()}'"
+
+    def build(self, templates: tuple[str, ...]) -> dict[str, int]:
+        """Materialise models into the build schema, in order; returns their row counts."""
+        return {
+            template.rsplit("/", 1)[-1].removesuffix(".sql"): self.wh.build_model(
+                self.wh.schemas.build, template, as_of=self.as_of_sql
+            )
+            for template in templates
+        }
+
+
+def stage(run: Run) -> dict[str, int]:
+    """Type every stream (sql/staging); records breaking a rule go to the quarantine build."""
+    wh = run.wh
+    wh.replace_table(f"{wh.schemas.staging}.currencies", _currencies_sql())
+    counts: dict[str, int] = {}
+    for model in STAGING_MODELS:
+        counts[model.name] = _stage_model(run, model)
+    counts["quarantined"] = wh.replace_table(
+        f"{wh.schemas.build}.quarantine_records", _quarantine_sql(run)
+    )
+    return counts
+
+
+def _stage_model(run: Run, model: StagingModel) -> int:
+    wh = run.wh
+    checked = f"{wh.schemas.staging}.{model.name}__checked"
+    wh.replace_table(checked, wh.render(f"staging/{model.name}.sql", as_of=run.as_of_sql))
+    columns = [name for name in wh.columns(f"select * from {checked}") if name != "_rule"]
+    return wh.replace_table(
+        f"{wh.schemas.staging}.{model.name}",
+        f"select {', '.join(columns)} from {checked} where _rule is null",
+    )
+
+
+def _currencies_sql() -> str:
+    rows = ", ".join(
+        f"('{code}', {places}, {10**places}, cast({Decimal(1).scaleb(-places):f} as decimal(4,3)))"
+        for code, places in sorted(MINOR_UNITS.items())
+    )
+    return (
+        "select * from (values " + rows + ") as currencies(code, minor_units, minor_factor, unit)"
+    )
+
+
+def _quarantine_sql(run: Run) -> str:
+    selects = [
+        run.wh.render(
+            "staging/quarantined.sql",
+            model=model.name,
+            source=model.source,
+            stream=model.stream,
+            id_column=model.record_id_column,
+        )
+        for model in STAGING_MODELS
+        if model.has_rules
+    ]
+    return "\nunion all\n".join(selects)
+
+
+def bill(run: Run) -> dict[str, int]:
+    """Contracts as of the run and the drafts their triggers produce (time, milestone)."""
+    return run.build(BILL_MODELS)
+
+
+def reconcile(run: Run) -> dict[str, int]:
+    counts = run.build(RECONCILE_MODELS)
+    counts["failed_checks"] = int(
+        run.wh.scalar(
+            f"select count(*) from {run.wh.schemas.build}.reconciliation where not passed"
+        )
+    )
+    return counts
+
+
+def issue(run: Run) -> dict[str, int]:
+    """Number the READY drafts not issued before; carry every earlier document over untouched."""
+    counts = run.build(ISSUE_MODELS)
+    counts["issued"] = int(
+        run.wh.scalar(
+            f"select count(*) from {run.wh.schemas.build}.int_issued_invoices where is_new"
+        )
+    )
+    return counts
+
+
+def apply_payments(run: Run) -> dict[str, int]:
+    return run.build(PAYMENT_MODELS)
+
+
+def age(run: Run) -> dict[str, int]:
+    return run.build(AGE_MODELS)
+
+
+def forecast(run: Run) -> dict[str, int]:
+    return run.build(FORECAST_MODELS)
+
+
+def conservation(run: Run) -> list[tuple[str, str, int]]:
+    """Dispositions per fact stream; raises ConservationError when they do not add up."""
+    rows = [
+        (stream, disposition, int(records))
+        for stream, disposition, records in run.wh.query(
+            run.wh.render("audit/row_conservation.sql", as_of=run.as_of_sql)
+        )
+    ]
+    staged: dict[str, int] = {}
+    accounted: dict[str, int] = defaultdict(int)
+    for stream, disposition, records in rows:
+        if disposition == "_staged":
+            staged[stream] = records
+        else:
+            accounted[stream] += records
+    for stream, total in staged.items():
+        if accounted[stream] != total:
+            raise ConservationError(
+                f"row conservation failed for {stream}: {total} records staged but "
+                f"{accounted[stream]} accounted for; see build tables of run {run.run_id}"
+            )
+    return [row for row in rows if row[1] != "_staged"]
+
+
+def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int]:
+    """Replace the marts (and quarantine) with the build, in one transaction."""
+    wh = run.wh
+    counts: dict[str, int] = {}
+    with wh.transaction():
+        for table in load_layer("marts").values():
+            counts[table.name] = _publish_table(run, table.name, table.column_names, table.publish)
+        counts["quarantine"] = _publish_quarantine(wh)
+        _record_conservation(run, dispositions)
+    return counts
+
+
+def _publish_table(run: Run, name: str, columns: list[str], mode: str) -> int:
+    wh = run.wh
+    target = f"{wh.schemas.marts}.{name}"
+    listed = ", ".join(columns)
+    condition = f" where as_of = {run.as_of_sql}" if mode == "snapshot" else ""
+    wh.execute(f"delete from {target}{condition}")
+    wh.execute(f"insert into {target} ({listed}) select {listed} from {wh.schemas.build}.{name}")
+    return int(wh.scalar(f"select count(*) from {wh.schemas.build}.{name}"))
+
+
+def _publish_quarantine(wh: Warehouse) -> int:
+    columns = ", ".join(load_layer("quarantine")["records"].column_names)
+    target = f"{wh.schemas.quarantine}.records"
+    wh.execute(f"delete from {target}")
+    wh.execute(
+        f"insert into {target} ({columns}) "
+        f"select {columns} from {wh.schemas.build}.quarantine_records"
+    )
+    return int(wh.scalar(f"select count(*) from {target}"))
+
+
+def _record_conservation(run: Run, dispositions: list[tuple[str, str, int]]) -> None:
+    wh = run.wh
+    target = f"{wh.schemas.audit}.row_conservation"
+    wh.execute(f"delete from {target} where run_id = {sql_literal(run.run_id)}")
+    if not dispositions:
+        return
+    values = ", ".join(
+        f"({sql_literal(run.run_id)}, {run.as_of_sql}, {sql_literal(stream)}, "
+        f"{sql_literal(disposition)}, {records})"
+        for stream, disposition, records in dispositions
+    )
+    wh.execute(
+        f"insert into {target} (run_id, as_of, stream, disposition, records) values {values}"
+    )

@@ -1,0 +1,183 @@
+"""What a run did, in figures: for the console, the Prefect artifact and audit.runs.
+
+Figures are read from the build schema after the steps ran, so they are exactly what publish
+wrote (or, in a dry run, what it would have written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billflow.money import format_money
+from billflow.warehouse import Warehouse
+
+Totals = dict[str, Decimal]
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    run_id: str
+    dry_run: bool
+    warehouse: str = ""
+    pages: int = 0
+    records_new: int = 0
+    records_unchanged: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    issued_count: int = 0
+    issued_total: Totals = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+    held_codes: list[str] = field(default_factory=list)
+    open_receivables: Totals = field(default_factory=dict)
+    overdue: Totals = field(default_factory=dict)
+    overdue_count: int = 0
+    unapplied_cash: Totals = field(default_factory=dict)
+    duration_seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """The short console summary."""
+        mode = " (dry run: nothing published)" if self.dry_run else ""
+        return [
+            f"as_of {self.as_of.isoformat()}{mode}",
+            f"  landed        {self.pages} pages, {self.records_new} new record versions, "
+            f"{self.records_unchanged} unchanged",
+            f"  invoices      {self.issued_count} issued, {_money(self.issued_total)}",
+            f"  drafts held   {len(self.held)}{_held(self.held, self.held_codes)}",
+            f"  quarantined   {sum(self.quarantined.values())} records{_rules(self.quarantined)}",
+            f"  receivables   {_money(self.open_receivables)} open; "
+            f"{_money(self.overdue)} overdue ({self.overdue_count} invoices)",
+            f"  unapplied     {_money(self.unapplied_cash)}",
+            f"  duration      {self.duration_seconds:.1f} s",
+            f"  warehouse     {self.warehouse}",
+        ]
+
+    def one_line(self) -> str:
+        """One line per run, for a backfill's progress."""
+        return (
+            f"{self.as_of.isoformat()}  issued {self.issued_count} ({_money(self.issued_total)}), "
+            f"held {len(self.held)}, open {_money(self.open_receivables)}, "
+            f"{self.duration_seconds:.1f} s"
+        )
+
+    def markdown(self) -> str:
+        """The flow run's artifact."""
+        held_rows = "\n".join(f"| `{key}` | {reason} |" for key, reason in self.held.items())
+        rules = "\n".join(f"| {rule} | {count} |" for rule, count in self.quarantined.items())
+        return "\n".join(
+            [
+                f"# Nightly billing, as_of {self.as_of.isoformat()}"
+                + (" (dry run)" if self.dry_run else ""),
+                "",
+                "| figure | value |",
+                "|---|---|",
+                f"| pages landed | {self.pages} |",
+                f"| new record versions | {self.records_new} |",
+                f"| invoices issued | {self.issued_count} |",
+                f"| issued total | {_money(self.issued_total)} |",
+                f"| drafts held | {len(self.held)} |",
+                f"| records quarantined | {sum(self.quarantined.values())} |",
+                f"| open receivables | {_money(self.open_receivables)} |",
+                f"| overdue | {_money(self.overdue)} ({self.overdue_count} invoices) |",
+                f"| unapplied cash | {_money(self.unapplied_cash)} |",
+                f"| duration | {self.duration_seconds:.1f} s |",
+                "",
+                "## Held drafts",
+                "",
+                "| draft | reasons |\n|---|---|\n" + held_rows if held_rows else "none",
+                "",
+                "## Quarantine",
+                "",
+                "| rule | records |\n|---|---|\n" + rules if rules else "none",
+            ]
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-safe figures (money as strings, never floats)."""
+        figures: dict[str, Any] = _jsonable(asdict(self))
+        return figures
+
+
+def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
+    """Fill the figures from the build schema."""
+    build = wh.schemas.build
+    summary.issued_count = int(
+        wh.scalar(f"select count(*) from {build}.int_issued_invoices where is_new")
+    )
+    summary.issued_total = _totals(
+        wh, f"select currency, sum(total) from {build}.int_issued_invoices where is_new group by 1"
+    )
+    summary.held = {
+        key: reason
+        for key, reason in wh.query(
+            f"select draft_key, hold_reasons from {build}.invoice_drafts "
+            "where status = 'HELD' order by draft_key"
+        )
+    }
+    summary.held_codes = sorted(
+        {
+            code
+            for (codes,) in wh.query(
+                f"select hold_codes from {build}.invoice_drafts where status = 'HELD'"
+            )
+            for code in str(codes).split(",")
+        }
+    )
+    summary.quarantined = {
+        f"{stream}: {rule}": int(count)
+        for stream, rule, count in wh.query(
+            f"select source || '.' || stream, rule, count(*) from {build}.quarantine_records "
+            "group by 1, 2 order by 1, 2"
+        )
+    }
+    summary.open_receivables = _totals(
+        wh, f"select currency, sum(balance_due) from {build}.ar_aging group by 1"
+    )
+    summary.overdue = _totals(
+        wh,
+        f"select currency, sum(balance_due) from {build}.ar_aging "
+        "where days_past_due > 0 group by 1",
+    )
+    summary.overdue_count = int(
+        wh.scalar(f"select count(*) from {build}.ar_aging where days_past_due > 0")
+    )
+    summary.unapplied_cash = _totals(
+        wh,
+        f"select currency, sum(unapplied_amount) from {build}.payments "
+        "where unapplied_amount > 0 group by 1",
+    )
+    return summary
+
+
+def _totals(wh: Warehouse, sql: str) -> Totals:
+    return {currency: Decimal(amount) for currency, amount in sorted(wh.query(sql))}
+
+
+def _money(totals: Totals) -> str:
+    if not totals:
+        return "0.00"
+    return ", ".join(format_money(amount, currency) for currency, amount in totals.items())
+
+
+def _held(held: dict[str, str], codes: list[str]) -> str:
+    if not held:
+        return ""
+    return f" ({', '.join(codes)}): {', '.join(held)}"
+
+
+def _rules(quarantined: dict[str, int]) -> str:
+    if not quarantined:
+        return ""
+    return " (" + ", ".join(f"{rule} {count}" for rule, count in quarantined.items()) + ")"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value

@@ -1,0 +1,190 @@
+"""The warehouse: a SQLAlchemy URL, its schemas, and the way SQL templates run on it.
+
+SQL lives in `sql/` as Jinja templates rendered with the schema names (`s`), the dialect (`d`,
+engine differences), the settings (`cfg`) and run parameters such as `as_of`. Statements run on
+one DBAPI connection in autocommit mode; `transaction()` groups them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.engine import make_url
+
+from billflow.config import Settings
+from billflow.contracts import Table, create_table_sql, load_layer
+from billflow.dialects import Dialect, dialect_for
+from billflow.errors import ConfigError
+from billflow.paths import SQL_DIR
+
+PERSISTENT_LAYERS = ("raw", "quarantine", "marts", "audit")
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """Schema names, each with the configured prefix (tests isolate runs this way)."""
+
+    prefix: str = ""
+
+    def __getattr__(self, layer: str) -> str:
+        if layer.startswith("_"):
+            raise AttributeError(layer)
+        return f"{self.prefix}{layer}"
+
+    def all(self) -> list[str]:
+        layers = ("raw", "staging", "build", "marts", "audit", "quarantine", "util")
+        return [f"{self.prefix}{layer}" for layer in layers]
+
+
+class Warehouse:
+    """One connection to the configured warehouse, with the helpers every task needs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.schemas = Schemas(_checked_prefix(settings.schema_prefix))
+        self.dialect: Dialect = dialect_for(settings.warehouse_url, self.schemas.util)
+        self.engine = sa.create_engine(_engine_url(settings.warehouse_url), poolclass=sa.NullPool)
+        self._raw = self.engine.raw_connection()
+        self._conn = self._raw.driver_connection
+        self._mutex = threading.RLock()
+        if self.dialect.name == "postgresql":
+            self._conn.autocommit = True  # type: ignore[union-attr]
+        for statement in self.dialect.session_setup(settings):
+            self.execute(statement)
+        self._jinja = _jinja_environment(self)
+
+    @property
+    def duckdb_path(self) -> Path | None:
+        """The DuckDB file, or None for an in-memory DuckDB or PostgreSQL."""
+        if self.dialect.name != "duckdb":
+            return None
+        database = make_url(self.settings.warehouse_url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    def render(self, template: str, **params: Any) -> str:
+        """Render a template file, path relative to sql/."""
+        return self._jinja.get_template(template).render(**params)
+
+    def render_string(self, source: str, **params: Any) -> str:
+        """Render a SQL snippet held in code (stream keys, for instance)."""
+        return self._jinja.from_string(source).render(**params)
+
+    def execute(self, sql: str) -> None:
+        with self._mutex:
+            self._conn.cursor().execute(sql)  # type: ignore[union-attr]
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._mutex:
+            cursor = self._conn.cursor()  # type: ignore[union-attr]
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.query(sql)
+        return rows[0][0] if rows else None
+
+    def columns(self, sql: str) -> list[str]:
+        """Column names of a query's result."""
+        with self._mutex:
+            cursor = self._conn.cursor()  # type: ignore[union-attr]
+            cursor.execute(f"select * from ({sql}) as q limit 0")
+            return [item[0] for item in cursor.description]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all."""
+        with self._mutex:
+            self.execute("begin transaction" if self.dialect.name == "duckdb" else "begin")
+            try:
+                yield
+            except BaseException:
+                self.execute("rollback")
+                raise
+            self.execute("commit")
+
+    def replace_table(self, table: str, select: str, *, temp: bool = False) -> int:
+        """(Re)create `table` from a SELECT; returns its row count."""
+        for statement in self.dialect.replace_table(table, select, temp=temp):
+            self.execute(statement)
+        return int(self.scalar(f"select count(*) from {table}"))
+
+    def build_model(self, schema: str, template: str, **params: Any) -> int:
+        """Render sql/<template>, materialise it as <schema>.<model name>; returns the row count."""
+        name = Path(template).stem
+        return self.replace_table(f"{schema}.{name}", self.render(template, **params))
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        count = self.scalar(
+            "select count(*) from information_schema.tables "
+            f"where table_schema = '{schema}' and table_name = '{table}'"
+        )
+        return bool(count)
+
+    def init(self) -> None:
+        """Create schemas, helper functions and every persistent table; safe to repeat."""
+        for schema in self.schemas.all():
+            self.execute(f"create schema if not exists {schema}")
+        for statement in self.dialect.setup_functions(self.schemas.util):
+            self.execute(statement)
+        for layer in PERSISTENT_LAYERS:
+            for table in load_layer(layer).values():
+                self.execute(create_table_sql(table, self.qualified(table), self.dialect))
+
+    def qualified(self, table: Table) -> str:
+        return f"{getattr(self.schemas, table.schema)}.{table.name}"
+
+    def drop_all(self) -> None:
+        """Drop every billflow schema of this prefix (tests clean up with it)."""
+        for schema in self.schemas.all():
+            self.execute(f"drop schema if exists {schema} cascade")
+
+    def close(self) -> None:
+        with self._mutex:
+            self._raw.close()
+            self.engine.dispose()
+
+
+def _jinja_environment(warehouse: Warehouse) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(SQL_DIR),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.globals.update(s=warehouse.schemas, d=warehouse.dialect, cfg=warehouse.settings)
+    for macro_file in sorted((SQL_DIR / "macros").glob("*.sql")):
+        env.globals[macro_file.stem] = env.get_template(f"macros/{macro_file.name}").module
+    return env
+
+
+def _checked_prefix(prefix: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]*", prefix):
+        raise ConfigError(f"schema_prefix {prefix!r} may hold only a-z, 0-9 and _")
+    return prefix
+
+
+def _engine_url(url: str) -> str:
+    if url.startswith("duckdb:"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def sql_literal(value: str | None) -> str:
+    """A SQL string literal (quotes doubled), or NULL."""
+    if value is None:
+        return "null"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: Sequence[str]) -> str:
+    return ", ".join(sql_literal(value) for value in values)

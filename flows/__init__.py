@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring that reads like DESIGN.md's data path."""

@@ -1,0 +1,125 @@
+"""nightly_billing: land, stage, bill, reconcile, issue, pay, age, forecast, publish."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+from sqlalchemy.engine import make_url
+
+from billflow import audit, summary
+from billflow.config import Settings, load_settings
+from billflow.lock import holder_description, warehouse_lock
+from billflow.pipeline import Run
+from billflow.summary import RunSummary
+from billflow.warehouse import Warehouse
+from connectors.base import Page
+from connectors.streams import SOURCES
+from tasks.bill import draft_invoices
+from tasks.forecast import forecast_cash
+from tasks.invoice import issue_invoices
+from tasks.land import fetch_source, land_raw
+from tasks.payments import apply_payments
+from tasks.publish import check_conservation, publish_marts
+from tasks.receivables import age_receivables
+from tasks.reconcile import reconcile_drafts
+from tasks.stage import stage_sources
+
+FLOW_NAME = "nightly_billing"
+
+
+@flow(name=FLOW_NAME, log_prints=False)
+def nightly_billing(
+    as_of: date | None = None,
+    dry_run: bool = False,
+    source_dir: str | None = None,
+    warehouse_url: str | None = None,
+) -> RunSummary:
+    """Bill everything due by `as_of` (default: today in the company time zone).
+
+    A dry run computes every table in the build schema and publishes nothing.
+    """
+    settings = load_settings().with_overrides(
+        source_dir=Path(source_dir) if source_dir else None, warehouse_url=warehouse_url
+    )
+    run_id = str(flow_run.id or uuid.uuid4())
+    with warehouse_lock(settings, holder_description(FLOW_NAME, run_id)):
+        wh = Warehouse(settings)
+        try:
+            run = Run(wh, as_of or datetime.now(settings.tz).date(), run_id, FLOW_NAME)
+            return _audited(run, settings, dry_run)
+        finally:
+            wh.close()
+
+
+def _audited(run: Run, settings: Settings, dry_run: bool) -> RunSummary:
+    """Run the steps; audit.runs records the run unless it is a dry run."""
+    started = time.monotonic()
+    run.wh.init()
+    if not dry_run:
+        audit.record_start(run.wh, run.run_id, run.flow, run.as_of, _parameters(run, settings))
+    try:
+        result = _steps(run, settings.source_dir, dry_run)
+    except BaseException as exc:
+        if not dry_run:
+            audit.record_end(run.wh, run.run_id, "FAILED", error=_one_line(exc))
+        raise
+    result.duration_seconds = time.monotonic() - started
+    if not dry_run:
+        audit.record_end(run.wh, run.run_id, "COMPLETED", result.as_json())
+    create_markdown_artifact(
+        markdown=result.markdown(), key="nightly-billing-summary", description="billing run"
+    )
+    return result
+
+
+def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
+    landing = land_raw(run, _fetch_all(source_dir))
+    stage_sources(run)
+    draft_invoices(run)
+    reconcile_drafts(run)
+    issue_invoices(run)
+    apply_payments(run)
+    age_receivables(run)
+    forecast_cash(run)
+    dispositions = check_conservation(run)
+    if not dry_run:
+        publish_marts(run, dispositions)
+    result = RunSummary(
+        as_of=run.as_of,
+        run_id=run.run_id,
+        dry_run=dry_run,
+        warehouse=_safe_url(run.wh.settings.warehouse_url),
+        pages=landing.pages,
+        records_new=sum(landing.new_versions.values()),
+        records_unchanged=landing.unchanged,
+    )
+    return summary.collect(run.wh, result)
+
+
+def _fetch_all(source_dir: Path) -> list[Page]:
+    futures = [fetch_source.submit(source, source_dir) for source in SOURCES]
+    return [page for future in futures for page in future.result()]
+
+
+def _parameters(run: Run, settings: Settings) -> dict[str, Any]:
+    return {
+        "as_of": run.as_of.isoformat(),
+        "source_dir": str(settings.source_dir),
+        "warehouse": _safe_url(settings.warehouse_url),
+    }
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

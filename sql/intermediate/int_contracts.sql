@@ -1,0 +1,43 @@
+{#- Contracts as of the run: clean contract deals the run can see, with their terms resolved. -#}
+with deals as (
+    select *
+    from {{ s.staging }}.stg_hubspot__deals
+    where is_contract and created_date <= {{ as_of }}
+),
+
+final as (
+    select
+        deals.contract_code,
+        deals.deal_id,
+        deals.deal_name,
+        deal_companies.company_id as client_id,
+        coalesce(companies.company_name, 'Company ' || deal_companies.company_id) as client_name,
+        deals.project_id,
+        projects.project_name,
+        deals.owner_id as sales_rep_id,
+        owners.owner_name as sales_rep_name,
+        deals.billing_model,
+        deals.billing_model = 'milestone' as prices_include_tax,
+        deals.currency,
+        currencies.minor_factor,
+        currencies.unit,
+        coalesce(deals.amount, 0) as amount,
+        coalesce(deals.tax_rate, 0) as tax_rate,
+        {{ money.ppm('coalesce(deals.tax_rate, 0)') }} as tax_ppm,
+        cast(coalesce(deals.terms_days, {{ cfg.default_terms_days }}) as integer) as terms_days,
+        deals.po_number,
+        case when deals.signed_date <= {{ as_of }} then deals.signed_date end as signed_date,
+        coalesce(deals.effective_date, deals.signed_date) as effective_date,
+        cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer) as hours_tolerance_minutes,
+        coalesce(deals.signed_date <= {{ as_of }}, false) as is_signed
+    from deals
+    inner join {{ s.staging }}.currencies as currencies on currencies.code = deals.currency
+    left join {{ s.staging }}.stg_hubspot__deal_companies as deal_companies
+        on deal_companies.deal_id = deals.deal_id
+    left join {{ s.staging }}.stg_hubspot__companies as companies
+        on companies.company_id = deal_companies.company_id
+    left join {{ s.staging }}.stg_hubspot__owners as owners on owners.owner_id = deals.owner_id
+    left join {{ s.staging }}.stg_teamwork__projects as projects on projects.project_id = deals.project_id
+)
+
+select * from final

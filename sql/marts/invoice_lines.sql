@@ -1,0 +1,31 @@
+{#- Lines of every issued invoice: those already issued, plus the lines of today's new ones. -#}
+with existing as (
+    select
+        invoice_number, line_no, line_type, description, person_id, minutes, quantity,
+        unit_price, amount
+    from {{ s.marts }}.invoice_lines
+),
+
+new_lines as (
+    select
+        invoices.invoice_number,
+        lines.line_no,
+        lines.line_type,
+        lines.description,
+        lines.person_id,
+        lines.minutes,
+        lines.quantity,
+        lines.unit_price,
+        lines.amount
+    from {{ s.build }}.int_issued_invoices as invoices
+    inner join {{ s.build }}.int_draft_lines as lines on lines.draft_key = invoices.draft_key
+    where invoices.is_new
+),
+
+final as (
+    select * from existing
+    union all
+    select * from new_lines
+)
+
+select * from final

@@ -1,0 +1,10 @@
+with final as (
+    select
+        record_id as person_id,
+        trim(coalesce(r->>'firstName', '') || ' ' || coalesce(r->>'lastName', '')) as person_name,
+        r->>'email' as email,
+        cast(null as text) as _rule
+    from {{ raw.latest('teamwork', 'people') }} as latest
+)
+
+select * from final

@@ -4,6 +4,7 @@
     billflow backfill --from DATE --to DATE [--every DAYS] [--source-dir DIR] [--warehouse URL]
     billflow generate --out DIR (--scenario FILE | --seed S --clients N --projects N
                       --people N --entries N --months M [--start DATE])
+    billflow sql "select ..." [--warehouse URL]
 
 Errors a user can fix print as one line and exit 1; `--debug` shows the traceback instead.
 """
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     _nightly_parser(commands)
     _backfill_parser(commands)
     _generate_parser(commands)
+    _sql_parser(commands)
     return parser
 
 
@@ -88,6 +90,22 @@ def _generate_parser(commands: Any) -> None:
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--start", type=_date, default=date(2026, 1, 1))
     parser.set_defaults(handler=_generate)
+
+
+def _sql_parser(commands: Any) -> None:
+    parser = commands.add_parser("sql", help="run a read-only query on the warehouse")
+    parser.add_argument("query", help='e.g. "select * from marts.invoices"')
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    parser.set_defaults(handler=_sql)
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from billflow.config import load_settings
+    from billflow.query import format_table, run_query
+
+    settings = load_settings().with_overrides(warehouse_url=args.warehouse)
+    print(format_table(*run_query(settings, args.query)))
+    return 0
 
 
 def _date(text: str) -> date:

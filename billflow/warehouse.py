@@ -69,6 +69,12 @@ class Warehouse:
         database = make_url(self.settings.warehouse_url).database
         return Path(database) if database and database != ":memory:" else None
 
+    def duckdb_connection(self) -> Any:
+        """The underlying DuckDB connection (for tools that need the database instance)."""
+        if self.dialect.name != "duckdb":
+            raise ConfigError("the warehouse is not DuckDB")
+        return self._conn._ConnectionWrapper__c  # type: ignore[union-attr]
+
     def render(self, template: str, **params: Any) -> str:
         """Render a template file, path relative to sql/."""
         return self._jinja.get_template(template).render(**params)

@@ -29,7 +29,7 @@ from tasks.payments import apply_payments
 from tasks.publish import check_conservation, publish_marts
 from tasks.receivables import age_receivables
 from tasks.reconcile import reconcile_drafts
-from tasks.stage import stage_sources
+from tasks.stage import stage_sources, validate_staging
 
 FLOW_NAME = "nightly_billing"
 
@@ -82,6 +82,7 @@ def _audited(run: Run, settings: Settings, dry_run: bool) -> RunSummary:
 def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
     landing = land_raw(run, _fetch_all(source_dir))
     stage_sources(run)
+    validate_staging(run)
     draft_invoices(run)
     reconcile_drafts(run)
     issue_invoices(run)

@@ -14,13 +14,7 @@ RETRY_DELAYS = [2, 10, 30]
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry a task only when it failed on a fault that may pass (HTTP 429/5xx, a lock)."""
-    try:
-        state.result()
-    except TransientError:
-        return True
-    except Exception:
-        return False
-    return False
+    return isinstance(state.result(raise_on_failure=False), TransientError)
 
 
 TASK_OPTIONS: dict[str, Any] = {

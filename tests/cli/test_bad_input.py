@@ -1,0 +1,100 @@
+"""Bad input ends the run with one line naming the file, a non-zero exit, and the warehouse
+exactly as it was. The CLI runs as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from billflow.config import Settings
+from billflow.paths import SAMPLE_DIR
+from tests.conftest import warehouse_env
+from tests.helpers import fingerprint
+
+LAYERS = ("raw", "marts", "quarantine")
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, prefect_server: str) -> Iterator[tuple[Settings, Path, dict[str, str]]]:
+    """A warehouse after one good run on a copy of the sample, and that copy."""
+    source = tmp_path / "pages"
+    shutil.copytree(SAMPLE_DIR, source)
+    with warehouse_env("duckdb", tmp_path, source) as settings:
+        result = billflow(prefect_server, "nightly", "--as-of", "2026-03-02")
+        assert result.returncode == 0, result.stderr
+        yield settings, source, env_with(prefect_server)
+
+
+def env_with(api_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def billflow(api_url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "billflow.cli", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env_with(api_url), timeout=600, check=False
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_missing_required_folder(
+    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
+) -> None:
+    settings, source, _ = loaded
+    before = fingerprint(settings, LAYERS)
+    shutil.rmtree(source / "teamwork" / "time")
+    line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
+    assert f"{source / 'teamwork' / 'time'}: no pages found" in line
+    assert fingerprint(settings, LAYERS) == before
+
+
+def test_page_that_is_not_json(
+    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
+) -> None:
+    settings, source, _ = loaded
+    before = fingerprint(settings, LAYERS)
+    broken = source / "stripe" / "events" / "page_0002.json"
+    broken.write_text(broken.read_text()[:-40])
+    line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
+    assert line.startswith(f"billflow: {broken}: not valid JSON (")
+    assert fingerprint(settings, LAYERS) == before
+
+
+def test_record_without_id(
+    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
+) -> None:
+    settings, source, _ = loaded
+    before = fingerprint(settings, LAYERS)
+    stray = source / "hubspot" / "deals" / "page_0003.json"
+    stray.write_text('{"unexpected": "shape"}')
+    line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
+    assert f"{stray}: a record has no id" in line
+    assert fingerprint(settings, LAYERS) == before
+
+
+def test_without_a_prefect_server_output_is_clean(tmp_path: Path) -> None:
+    """No PREFECT_API_URL: a temporary server starts and stops without a word."""
+    with warehouse_env("duckdb", tmp_path):
+        result = billflow(None, "nightly", "--as-of", "2026-02-02")
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "temporary server" not in output.lower()
+    assert "invoices      2 issued, EUR 1,145.38, USD 4,410.00" in result.stdout

@@ -21,6 +21,7 @@ from typing import Any
 
 from billflow import prefect_env
 from billflow.errors import BillflowError
+from billflow.summary import over_runs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,17 +119,19 @@ def _date(text: str) -> date:
 def _flow_runner(args: argparse.Namespace) -> Callable[..., Any]:
     """Import Prefect only now, after its environment is set."""
     prefect_env.configure(verbose=args.verbose)
+    prefect_env.exit_cleanly_on_sigterm()
     from flows.nightly import nightly_billing
 
     prefect_env.strip_console_tracebacks()
 
     def run(as_of: date | None, dry_run: bool = False) -> Any:
-        return nightly_billing(
-            as_of=as_of,
-            dry_run=dry_run,
-            source_dir=str(args.source_dir) if args.source_dir else None,
-            warehouse_url=args.warehouse,
-        )
+        with prefect_env.without_heartbeats():
+            return nightly_billing(
+                as_of=as_of,
+                dry_run=dry_run,
+                source_dir=str(args.source_dir) if args.source_dir else None,
+                warehouse_url=args.warehouse,
+            )
 
     return run
 
@@ -144,13 +147,11 @@ def _backfill(args: argparse.Namespace) -> int:
         raise BillflowError("backfill needs --from <= --to and --every >= 1")
     run = _flow_runner(args)
     started = time.monotonic()
-    summary = None
+    summaries = []
     for as_of in backfill_dates(args.start, args.end, args.every):
-        summary = run(as_of)
-        print(summary.one_line(), flush=True)
-    assert summary is not None
-    summary.duration_seconds = time.monotonic() - started
-    print("\n".join(summary.lines()))
+        summaries.append(run(as_of))
+        print(summaries[-1].one_line(), flush=True)
+    print("\n".join(over_runs(summaries, time.monotonic() - started).lines()))
     return 0
 
 

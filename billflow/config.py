@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     source_dir: Path = Field(
         Path("data/sample"), description="folder of vendor pages (file source)"
     )
-    var_dir: Path = Field(Path("var"), description="where runs write files: landing, documents")
     company_timezone: str = Field("America/New_York", description="IANA zone of all periods")
     default_currency: str = Field("USD", description="currency of deals without one")
     default_terms_days: int = Field(30, ge=0, description="net days when a deal has no terms")

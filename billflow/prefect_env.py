@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _QUIET = {
     # "Starting temporary server ..." and its like are INFO on the bare "prefect" logger
@@ -58,3 +62,19 @@ def strip_console_tracebacks() -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
             handler.setFormatter(_NoTraceback(handler.formatter))
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM exits through Python's cleanup, so the temporary Prefect server is stopped
+    (the default handler would leave it running) and the run is marked crashed."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs started from the CLI skip the heartbeat thread, which costs a second a run;
+    a served deployment keeps its heartbeats (they detect a crashed worker)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield

@@ -6,7 +6,7 @@ wrote (or, in a dry run, what it would have written).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,12 +36,16 @@ class RunSummary:
     overdue_count: int = 0
     unapplied_cash: Totals = field(default_factory=dict)
     duration_seconds: float = 0.0
+    runs: int = 1
 
     def lines(self) -> list[str]:
         """The short console summary."""
         mode = " (dry run: nothing published)" if self.dry_run else ""
+        runs = (
+            f" ({self.runs} runs; figures landed and issued are their sum)" if self.runs > 1 else ""
+        )
         return [
-            f"as_of {self.as_of.isoformat()}{mode}",
+            f"as_of {self.as_of.isoformat()}{mode}{runs}",
             f"  landed        {self.pages} pages, {self.records_new} new record versions, "
             f"{self.records_unchanged} unchanged",
             f"  invoices      {self.issued_count} issued, {_money(self.issued_total)}",
@@ -98,6 +102,26 @@ class RunSummary:
         """JSON-safe figures (money as strings, never floats)."""
         figures: dict[str, Any] = _jsonable(asdict(self))
         return figures
+
+
+def over_runs(summaries: list[RunSummary], duration_seconds: float) -> RunSummary:
+    """One summary for a series of runs: what they landed and issued together, and the state
+    (held drafts, quarantine, receivables) after the last."""
+    last = summaries[-1]
+    issued: Totals = {}
+    for run in summaries:
+        for currency, amount in run.issued_total.items():
+            issued[currency] = issued.get(currency, Decimal(0)) + amount
+    return replace(
+        last,
+        pages=sum(run.pages for run in summaries),
+        records_new=sum(run.records_new for run in summaries),
+        records_unchanged=sum(run.records_unchanged for run in summaries),
+        issued_count=sum(run.issued_count for run in summaries),
+        issued_total=dict(sorted(issued.items())),
+        duration_seconds=duration_seconds,
+        runs=len(summaries),
+    )
 
 
 def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:

@@ -37,6 +37,7 @@ Query with the DuckDB command line (`duckdb -readonly var/billflow.duckdb`) or f
 
 ```python
 import duckdb
+
 con = duckdb.connect("var/billflow.duckdb", read_only=True)
 con.sql("select invoice_number, total, status from marts.invoices").show()
 ```

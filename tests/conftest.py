@@ -56,7 +56,6 @@ def warehouse_env(kind: str, folder: Path, source_dir: Path = SAMPLE_DIR) -> Ite
         for name in list(os.environ):
             if name.startswith("BILLFLOW_") and name != "BILLFLOW_TEST_POSTGRES_URL":
                 patch.delenv(name)
-        patch.setenv("BILLFLOW_VAR_DIR", str(folder / "var"))
         patch.setenv("BILLFLOW_SOURCE_DIR", str(source_dir))
         if kind == "postgres":
             patch.setenv("BILLFLOW_WAREHOUSE_URL", POSTGRES_URL)

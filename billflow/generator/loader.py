@@ -365,6 +365,7 @@ def _time_entry(fields: _Fields, task_names: Mapping[int, str]) -> TimeEntry:
         minutes=fields.take("minutes", _integer),
         billable=fields.maybe("billable", _boolean, True),
         description=fields.maybe("description", _text, default_description),
+        updated=fields.maybe("updated", parse_timestamp, None),
     )
 
 

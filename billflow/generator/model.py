@@ -151,6 +151,8 @@ class TimeEntry:
     minutes: int
     billable: bool
     description: str
+    updated: dt.datetime | None = None
+    """When the entry was last edited; None means never (updatedAt = createdAt)."""
 
 
 class TimeEntries(Protocol):

@@ -201,6 +201,7 @@ def _time_pages(scenario: Scenario, size: int) -> Iterator[Page]:
 def _timelog(entry: TimeEntry) -> str:
     """One timelog, as compact JSON text with the keys in Teamwork's order."""
     logged, created = _logged_and_created(entry)
+    updated = iso_z(entry.updated) if entry.updated else created
     billable = _BOOL[entry.billable]
     person, project, task = entry.person_id, entry.project_id, entry.task_id
     task_rel = "null" if task is None else f'{{"id":{task},"type":"tasks"}}'
@@ -208,7 +209,7 @@ def _timelog(entry: TimeEntry) -> str:
         f'{{"id":{entry.id},"description":{_string(entry.description)},'
         f'"minutes":{entry.minutes},"billable":{billable},"isBillable":{billable},'
         f'"hasStartTime":{_BOOL[entry.at is not None]},"timeLogged":"{logged}",'
-        f'"createdAt":"{created}","dateCreated":"{created}","updatedAt":"{created}",'
+        f'"createdAt":"{created}","dateCreated":"{created}","updatedAt":"{updated}",'
         f'"deleted":false,"deletedAt":null,"loggedBy":{person},"loggedByUserId":{person},'
         f'"userId":{person},"user":{{"id":{person},"type":"users"}},'
         f'"projectId":{project},"project":{{"id":{project},"type":"projects"}},'

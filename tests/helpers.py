@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from billflow.cli import backfill_dates
 from billflow.config import Settings
 from billflow.contracts import load_layer
+from billflow.generator import render
+from billflow.landing import land_pages
+from billflow.paths import ROOT
 from billflow.summary import RunSummary
 from billflow.warehouse import Warehouse
+from connectors.files import FileConnector
+from connectors.streams import STREAMS
 
 # The demo's schedule: weekly from Monday 5 January to Wednesday 15 April 2026.
 DEMO_DATES = backfill_dates(date(2026, 1, 5), date(2026, 4, 15), 7)
@@ -61,9 +68,26 @@ def fingerprint(
     return digests
 
 
-def as_decimal(value: Any) -> Decimal:
-    assert isinstance(value, Decimal), f"{value!r} is not a Decimal"
-    return value
+def sample_scenario() -> dict[str, Any]:
+    """data/sample.yml as a dict, to edit into a case and render with `render_pages`."""
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "data" / "sample.yml").read_text())
+    return loaded
+
+
+def render_pages(scenario: dict[str, Any], folder: Path) -> Path:
+    """Render an (edited) scenario with the generator; returns the pages folder."""
+    folder.mkdir(parents=True)
+    path = folder / "scenario.yml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    render(path, folder / "pages")
+    return folder / "pages"
+
+
+def land(wh: Warehouse, source_dir: Path, run_id: str) -> tuple[int, int]:
+    """Land every page of a folder without Prefect; (records read, new versions)."""
+    pages = [page for s in STREAMS for page in FileConnector(s.source, source_dir).fetch(s)]
+    result = land_pages(wh, pages, run_id)
+    return sum(result.records.values()), sum(result.new_versions.values())
 
 
 _LAYERS = ("raw", "staging", "build", "marts", "audit", "quarantine")

@@ -21,7 +21,7 @@ typed as (
         p->>'pipeline' as pipeline_id,
         p->>'dealstage' as stage_id,
         {{ parse.local_date("p->>'createdate'") }} as created_date,
-        {{ parse.local_date("p->>'closedate'") }} as close_date,
+        {{ parse.hubspot_date("p->>'closedate'") }} as close_date,
         p->>'hubspot_owner_id' as owner_id,
         lower(p->>'billing_model') as billing_model,
         p->>'billing_project_id' as project_id,
@@ -30,7 +30,12 @@ typed as (
         p->>'billing_tax_rate' as tax_rate_text,
         {{ parse.decimal("p->>'billing_tax_rate'", 'decimal(9,6)') }} as tax_rate,
         nullif(p->>'billing_po_number', '') as po_number,
-        {{ parse.hubspot_date("p->>'billing_signed_date'") }} as signed_date,
+        {#- a closed-won deal without a signing date was signed when it closed -#}
+        coalesce(
+            {{ parse.hubspot_date("p->>'billing_signed_date'") }},
+            case when stages.is_closed and stages.probability >= 1
+                then {{ parse.hubspot_date("p->>'closedate'") }} end
+        ) as signed_date,
         {{ parse.hubspot_date("p->>'billing_effective_date'") }} as effective_date,
         coalesce(nullif(p->>'billing_contract_code', ''), 'C-' || deals.record_id) as contract_code,
         {{ parse.integer("p->>'billing_hours_tolerance_minutes'") }} as hours_tolerance_minutes,

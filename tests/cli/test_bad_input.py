@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,38 +54,34 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def test_missing_required_folder(
-    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
-) -> None:
-    settings, source, _ = loaded
-    before = fingerprint(settings, LAYERS)
+def remove_time_folder(source: Path) -> str:
     shutil.rmtree(source / "teamwork" / "time")
-    line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
-    assert f"{source / 'teamwork' / 'time'}: no pages found" in line
-    assert fingerprint(settings, LAYERS) == before
+    return f"{source / 'teamwork' / 'time'}: no pages found"
 
 
-def test_page_that_is_not_json(
-    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
-) -> None:
-    settings, source, _ = loaded
-    before = fingerprint(settings, LAYERS)
+def truncate_a_page(source: Path) -> str:
     broken = source / "stripe" / "events" / "page_0002.json"
     broken.write_text(broken.read_text()[:-40])
-    line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
-    assert line.startswith(f"billflow: {broken}: not valid JSON (")
-    assert fingerprint(settings, LAYERS) == before
+    return f"billflow: {broken}: not valid JSON ("
 
 
-def test_record_without_id(
-    loaded: tuple[Settings, Path, dict[str, str]], prefect_server: str
+def add_a_foreign_page(source: Path) -> str:
+    stray = source / "hubspot" / "deals" / "page_0003.json"
+    stray.write_text('{"unexpected": "shape"}')
+    return f"{stray}: a record has no id"
+
+
+@pytest.mark.parametrize("damage", [remove_time_folder, truncate_a_page, add_a_foreign_page])
+def test_bad_input_stops_the_run_and_changes_nothing(
+    loaded: tuple[Settings, Path, dict[str, str]],
+    prefect_server: str,
+    damage: Callable[[Path], str],
 ) -> None:
     settings, source, _ = loaded
     before = fingerprint(settings, LAYERS)
-    stray = source / "hubspot" / "deals" / "page_0003.json"
-    stray.write_text('{"unexpected": "shape"}')
+    expected = damage(source)
     line = one_line_error(billflow(prefect_server, "nightly", "--as-of", "2026-04-01"))
-    assert f"{stray}: a record has no id" in line
+    assert expected in line
     assert fingerprint(settings, LAYERS) == before
 
 

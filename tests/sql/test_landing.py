@@ -6,20 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from billflow import pipeline
 from billflow.config import Settings
-from billflow.generator import render
-from billflow.landing import land_pages
-from billflow.paths import ROOT
 from billflow.pipeline import Run
 from billflow.warehouse import Warehouse
-from connectors.files import FileConnector
-from connectors.streams import STREAMS
+from tests.helpers import land, render_pages, sample_scenario
 
 
 @pytest.fixture
@@ -28,25 +22,6 @@ def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
     wh.init()
     yield wh
     wh.close()
-
-
-def sample_scenario() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "data" / "sample.yml").read_text())
-    return loaded
-
-
-def render_pages(scenario: dict[str, Any], folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    path = folder / "scenario.yml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-    render(path, folder / "pages")
-    return folder / "pages"
-
-
-def land(wh: Warehouse, source_dir: Path, run_id: str) -> tuple[int, int]:
-    pages = [page for s in STREAMS for page in FileConnector(s.source, source_dir).fetch(s)]
-    result = land_pages(wh, pages, run_id)
-    return sum(result.records.values()), sum(result.new_versions.values())
 
 
 def test_reread_adds_nothing_and_an_edit_adds_a_version(

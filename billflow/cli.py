@@ -12,6 +12,7 @@ Errors a user can fix print as one line and exit 1; `--debug` shows the tracebac
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billflow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (head, less) went away: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"billflow: unexpected error: {type(exc).__name__}: {first} "
+            "(this is a bug or an unreadable input; run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -27,7 +27,7 @@ from billflow.errors import ConfigError
 class Settings(BaseSettings):
     """Every knob of a run. Field docs are the reference (docs/configuration.md lists them)."""
 
-    model_config = SettingsConfigDict(env_prefix="BILLFLOW_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="BILLFLOW_", extra="forbid", frozen=True)
 
     warehouse_url: str = Field(
         "duckdb:///var/billflow.duckdb",
@@ -102,6 +102,8 @@ class Settings(BaseSettings):
 def _config_file() -> Path | None:
     named = os.environ.get("BILLFLOW_CONFIG")
     if named:
+        if not Path(named).is_file():
+            raise ConfigError(f"BILLFLOW_CONFIG names {named}, which is not a file")
         return Path(named)
     default = Path("billflow.toml")
     return default if default.exists() else None
@@ -122,4 +124,7 @@ def _first_error(exc: ValueError) -> str:
         first = errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ()))
         return f"{where}: {first.get('msg')}"
-    return str(exc)
+    text = str(exc)
+    if "error parsing value" in text:
+        text += " (a list in an environment variable is JSON, e.g. [30, 60, 90])"
+    return text

@@ -85,7 +85,7 @@ class DuckDBDialect(Dialect):
     def json_records(self, content: str, key: str) -> str:
         return (
             f"unnest(case when json_type({content}, '$.{key}') = 'ARRAY' "
-            f"then json_extract({content}, '$.{key}[*]') else [cast({content} as json)] end)"
+            f"then json_extract({content}, '$.{key}[*]') else [json({content})] end)"
         )
 
     def json_elements(self, array: str) -> str:

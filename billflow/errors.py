@@ -38,6 +38,10 @@ class InvalidPageError(PermanentSourceError):
     """A page is not valid JSON or not the shape its stream expects."""
 
 
+class WarehouseUnavailableError(TransientError):
+    """The warehouse cannot be reached or opened (down, wrong address, open elsewhere)."""
+
+
 class WarehouseLockedError(BillflowError):
     """Another writing run holds the warehouse lock past the wait timeout."""
 

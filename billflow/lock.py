@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from billflow.config import Settings
-from billflow.errors import WarehouseLockedError
+from billflow.errors import WarehouseLockedError, WarehouseUnavailableError
 
 _POLL_SECONDS = 0.2
 
@@ -88,7 +88,7 @@ def _postgres_lock(settings: Settings, holder: str) -> Iterator[None]:
         poolclass=sa.NullPool,
         connect_args={"application_name": name},
     )
-    with engine.connect() as connection:
+    with _connected(engine, settings.warehouse_url) as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
 
         def attempt() -> bool:
@@ -108,6 +108,20 @@ def _postgres_lock(settings: Settings, holder: str) -> Iterator[None]:
         finally:
             connection.exec_driver_sql(f"select pg_advisory_unlock({key})")
     engine.dispose()
+
+
+@contextmanager
+def _connected(engine: sa.Engine, url: str) -> Iterator[sa.Connection]:
+    try:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise WarehouseUnavailableError(
+            f"cannot open the warehouse {shown}: {reason[0] if reason else 'no reason given'}"
+        ) from exc
+    with connection:
+        yield connection
 
 
 def _wait(attempt: Any, timeout: float, holder: Any, url: str) -> None:

@@ -195,20 +195,20 @@ def conservation(run: Run) -> list[tuple[str, str, int]]:
             run.wh.render("audit/row_conservation.sql", as_of=run.as_of_sql)
         )
     ]
-    staged: dict[str, int] = {}
+    in_raw: dict[str, int] = {}
     accounted: dict[str, int] = defaultdict(int)
     for stream, disposition, records in rows:
-        if disposition == "_staged":
-            staged[stream] = records
+        if disposition == "_in_raw":
+            in_raw[stream] = records
         else:
             accounted[stream] += records
-    for stream, total in staged.items():
+    for stream, total in in_raw.items():
         if accounted[stream] != total:
             raise ConservationError(
-                f"row conservation failed for {stream}: {total} records staged but "
+                f"row conservation failed for {stream}: {total} records in raw but "
                 f"{accounted[stream]} accounted for; see build tables of run {run.run_id}"
             )
-    return [row for row in rows if row[1] != "_staged"]
+    return [row for row in rows if row[1] != "_in_raw"]
 
 
 def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int]:

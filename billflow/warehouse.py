@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from billflow.config import Settings
 from billflow.contracts import Table, create_table_sql, load_layer
 from billflow.dialects import Dialect, dialect_for
-from billflow.errors import ConfigError
+from billflow.errors import ConfigError, WarehouseUnavailableError
 from billflow.paths import SQL_DIR
 
 PERSISTENT_LAYERS = ("raw", "quarantine", "marts", "audit")
@@ -52,7 +52,7 @@ class Warehouse:
         self.schemas = Schemas(_checked_prefix(settings.schema_prefix))
         self.dialect: Dialect = dialect_for(settings.warehouse_url, self.schemas.util)
         self.engine = sa.create_engine(_engine_url(settings.warehouse_url), poolclass=sa.NullPool)
-        self._raw = self.engine.raw_connection()
+        self._raw = _connect(self.engine, settings.warehouse_url)
         self._conn = self._raw.driver_connection
         self._mutex = threading.RLock()
         if self.dialect.name == "postgresql":
@@ -169,6 +169,18 @@ def _jinja_environment(warehouse: Warehouse) -> Environment:
     for macro_file in sorted((SQL_DIR / "macros").glob("*.sql")):
         env.globals[macro_file.stem] = env.get_template(f"macros/{macro_file.name}").module
     return env
+
+
+def _connect(engine: sa.Engine, url: str) -> Any:
+    """A raw DBAPI connection, or one line saying why there is none."""
+    try:
+        return engine.raw_connection()
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise WarehouseUnavailableError(
+            f"cannot open the warehouse {shown}: {reason[0] if reason else type(exc).__name__}"
+        ) from exc
 
 
 def _checked_prefix(prefix: str) -> str:

@@ -1,19 +1,32 @@
 {#-
   Where every current source record of the fact streams went. For each stream the
-  dispositions must add up to the records staged (checked by the run before publish); the
-  'billed' and payment counts come from the lines and applications themselves, not from the
-  rule that chose them.
+  dispositions must add up to the records in raw (newest version of each); the run checks
+  this before publish. Priced time is counted from the lines' lineage and the status of the
+  draft it is on, not from the rule that chose it.
 -#}
 with time_entries as (
-    select 'teamwork.time' as stream, 'quarantined' as disposition, count(*) as records
+    select 'teamwork.time' as stream, 'deleted' as disposition, count(*) as records
+    from {{ raw.latest('teamwork', 'time') }} as latest where latest.r->>'deleted' = 'true'
+    union all
+    select 'teamwork.time', 'quarantined', count(*)
     from {{ s.staging }}.stg_teamwork__time_entries__checked where _rule is not null
     union all
     select 'teamwork.time', disposition, count(*)
     from {{ s.build }}.int_time_entries where disposition <> 'billable'
     group by disposition
     union all
-    select 'teamwork.time', 'billed', count(distinct record_id)
-    from {{ s.build }}.int_draft_line_sources where stream = 'time'
+    select
+        'teamwork.time',
+        case drafts.status
+            when 'ISSUED' then 'on_invoice'
+            when 'HELD' then 'on_held_draft'
+            else 'on_ready_draft'
+        end,
+        count(distinct sources.record_id)
+    from {{ s.build }}.int_draft_line_sources as sources
+    inner join {{ s.build }}.invoice_drafts as drafts on drafts.draft_key = sources.draft_key
+    where sources.stream = 'time'
+    group by drafts.status
 ),
 
 events as (
@@ -31,7 +44,10 @@ events as (
 ),
 
 deals as (
-    select 'hubspot.deals' as stream, 'quarantined' as disposition, count(*) as records
+    select 'hubspot.deals' as stream, 'archived' as disposition, count(*) as records
+    from {{ raw.latest('hubspot', 'deals') }} as latest where latest.r->>'archived' = 'true'
+    union all
+    select 'hubspot.deals', 'quarantined', count(*)
     from {{ s.staging }}.stg_hubspot__deals__checked where _rule is not null
     union all
     select 'hubspot.deals', 'pipeline_deal', count(*)
@@ -46,11 +62,11 @@ deals as (
 
 totals as (
     select 'teamwork.time' as stream, count(*) as records
-    from {{ s.staging }}.stg_teamwork__time_entries__checked
+    from {{ raw.latest('teamwork', 'time') }} as latest
     union all
-    select 'stripe.events', count(*) from {{ s.staging }}.stg_stripe__events
+    select 'stripe.events', count(*) from {{ raw.latest('stripe', 'events') }} as latest
     union all
-    select 'hubspot.deals', count(*) from {{ s.staging }}.stg_hubspot__deals__checked
+    select 'hubspot.deals', count(*) from {{ raw.latest('hubspot', 'deals') }} as latest
 ),
 
 final as (
@@ -60,7 +76,7 @@ final as (
     union all
     select stream, disposition, cast(records as bigint) from deals where records > 0
     union all
-    select stream, '_staged' as disposition, cast(records as bigint) from totals
+    select stream, '_in_raw' as disposition, cast(records as bigint) from totals
 )
 
 select * from final

@@ -1,7 +1,7 @@
 {#-
   Every staged time entry with its billing period and where it goes (disposition):
-  not_yet_effective, non_billable, no_contract, contract_not_signed, fixed_fee, open_period,
-  unpriced or billable. Row conservation counts these.
+  not_yet_effective, non_billable, no_contract, before_effective_date, contract_not_signed,
+  fixed_fee, open_period, unpriced or billable. Row conservation counts these.
 -#}
 with entries as (
     select
@@ -18,6 +18,7 @@ enriched as (
         contracts.contract_code,
         contracts.billing_model,
         contracts.is_signed,
+        contracts.billing_starts,
         rates.rate_minor
     from entries
     left join {{ s.build }}.int_contracts as contracts on contracts.project_id = entries.project_id
@@ -32,6 +33,7 @@ final as (
             when entry_date > {{ as_of }} then 'not_yet_effective'
             when not is_billable then 'non_billable'
             when contract_code is null then 'no_contract'
+            when entry_date < billing_starts then 'before_effective_date'
             when not is_signed then 'contract_not_signed'
             when billing_model = 'milestone' then 'fixed_fee'
             when period_end >= {{ as_of }} then 'open_period'

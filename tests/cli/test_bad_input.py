@@ -85,6 +85,13 @@ def test_bad_input_stops_the_run_and_changes_nothing(
     assert fingerprint(settings, LAYERS) == before
 
 
+def test_unreachable_warehouse_is_one_line(tmp_path: Path, prefect_server: str) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    result = billflow(prefect_server, "nightly", "--as-of", "2026-02-02", "--warehouse", url)
+    line = one_line_error(result)
+    assert line.startswith(f"billflow: cannot open the warehouse {url}: ")
+
+
 def test_without_a_prefect_server_output_is_clean(tmp_path: Path) -> None:
     """No PREFECT_API_URL: a temporary server starts and stops without a word."""
     with warehouse_env("duckdb", tmp_path):

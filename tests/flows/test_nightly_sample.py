@@ -286,7 +286,8 @@ def test_time_entry_dispositions_add_up(demo: Settings) -> None:
         )
     )
     assert dispositions == {
-        "billed": 20,  # 5 + 5 + 5 Northwind, 2 + 2 + 1 (Dara, March, held) Initech
+        "on_invoice": 19,  # 5 + 5 + 5 Northwind, 2 + 2 Initech
+        "on_held_draft": 1,  # Dara, Initech March
         "unpriced": 1,  # Chen on Initech
         "non_billable": 3,  # 9106, 9116, 9401
         "fixed_fee": 2,  # Globex hours, covered by its milestones

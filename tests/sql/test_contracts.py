@@ -88,3 +88,29 @@ def test_client_from_associations_embedded_in_deal_pages(tmp_path: Path) -> None
     assert clients["C-18401"] == "Northwind Traders"
     assert clients["C-18402"] == "Globex Corporation"
     assert clients["C-18403"] == "Initech GmbH"
+
+
+def test_time_before_the_effective_date_is_not_billed(tmp_path: Path) -> None:
+    scenario = sample_scenario()
+    northwind = next(deal for deal in scenario["deals"] if deal["id"] == "18401")
+    northwind["billing"]["effective_date"] = "2026-02-01"
+    wh = Warehouse(Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}"))
+    try:
+        wh.init()
+        land(wh, render_pages(scenario, tmp_path / "case"), "run")
+        run = Run(wh, date(2026, 4, 15), "run")
+        pipeline.stage(run)
+        pipeline.bill(run)
+        january = dict(
+            wh.query(
+                "select disposition, count(*) from build.int_time_entries "
+                "where contract_code = 'C-18401' and period = '2026-01' group by 1"
+            )
+        )
+        drafts = [key for (key,) in wh.query("select draft_key from build.int_drafts order by 1")]
+    finally:
+        wh.close()
+    # five billable January entries and the non-billable stand-up (non-billable wins)
+    assert january == {"before_effective_date": 5, "non_billable": 1}
+    assert "C-18401:time:2026-01" not in drafts
+    assert "C-18401:time:2026-02" in drafts

@@ -3,6 +3,8 @@ staging reads the newest. Pages are rendered by the generator from an edited sam
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,14 +15,21 @@ from billflow import pipeline
 from billflow.config import Settings
 from billflow.pipeline import Run
 from billflow.warehouse import Warehouse
+from tests.conftest import POSTGRES_URL
 from tests.helpers import land, render_pages, sample_scenario
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
-    wh = Warehouse(Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}"))
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    if request.param == "duckdb":
+        settings = Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    else:
+        settings = Settings(warehouse_url=POSTGRES_URL, schema_prefix=f"t{uuid.uuid4().hex[:10]}_")
+    wh = Warehouse(settings)
     wh.init()
     yield wh
+    if request.param == "postgres":
+        wh.drop_all()
     wh.close()
 
 
@@ -40,8 +49,22 @@ def test_reread_adds_nothing_and_an_edit_adds_a_version(
 
     pipeline.stage(Run(warehouse, date(2026, 4, 15), "run-3"))
     minutes = warehouse.scalar(
-        "select minutes from staging.stg_teamwork__time_entries where entry_id = '9121'"
+        f"select minutes from {warehouse.schemas.staging}.stg_teamwork__time_entries "
+        "where entry_id = '9121'"
     )
     assert minutes == 540
-    versions = warehouse.scalar("select count(*) from raw.records where record_id = '9121'")
+    versions = warehouse.scalar(
+        f"select count(*) from {warehouse.schemas.raw}.records where record_id = '9121'"
+    )
     assert versions == 2
+
+
+def test_a_redelivered_event_is_one_version_whatever_its_whitespace(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    pages = render_pages(sample_scenario(), tmp_path / "case")
+    assert land(warehouse, pages, "run-1")[1] == 86
+    listed = json.loads((pages / "stripe" / "events" / "page_0001.json").read_text())
+    webhook = pages / "stripe" / "events" / "evt_webhook.json"
+    webhook.write_text(json.dumps(listed["data"][0], indent=4))
+    assert land(warehouse, pages, "run-2") == (87, 0)

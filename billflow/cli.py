@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from billflow import prefect_env
-from billflow.errors import BillflowError
+from billflow.errors import BillflowError, one_line
 from billflow.summary import over_runs
 
 
@@ -45,9 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(
-            f"billflow: unexpected error: {type(exc).__name__}: {first} "
+            f"billflow: unexpected error: {type(exc).__name__}: {one_line(exc)} "
             "(this is a bug or an unreadable input; run with --debug for the traceback)",
             file=sys.stderr,
         )

@@ -148,8 +148,11 @@ class PostgresDialect(Dialect):
         kind = _PG_TRY_CASTS.get(type_.split("(", maxsplit=1)[0].lower())
         if kind is None:
             raise ConfigError(f"no safe cast to {type_} on PostgreSQL")
-        cast = f"{self.util_schema}.try_{kind}({value})"
-        return f"cast({cast} as {type_})" if "(" in type_ else cast
+        if kind == "numeric" and "(" in type_:
+            precision, scale = type_.split("(")[1].rstrip(")").split(",")
+            bounded = f"{self.util_schema}.try_decimal({value}, {int(precision)}, {int(scale)})"
+            return f"cast({bounded} as {type_})"
+        return f"{self.util_schema}.try_{kind}({value})"
 
     def year_month(self, day: str) -> str:
         return f"to_char({day}, 'YYYY-MM')"
@@ -158,14 +161,28 @@ class PostgresDialect(Dialect):
         return f"substring({value} from '{pattern}')"
 
     def replace_table(self, table: str, select: str, *, temp: bool = False) -> list[str]:
-        kind = "temp table" if temp else "table"
-        return [f"drop table if exists {table}", f"create {kind} {table} as\n{select}"]
+        # analyze: without statistics the planner takes a fresh table for empty
+        if temp:
+            return [
+                f"drop table if exists pg_temp.{table}",
+                f"create temp table {table} as\n{select}",
+                f"analyze {table}",
+            ]
+        return [
+            f"drop table if exists {table}",
+            f"create table {table} as\n{select}",
+            f"analyze {table}",
+        ]
 
     def session_setup(self, settings: Settings) -> list[str]:
         return [f"set time zone '{settings.company_timezone}'"]
 
     def setup_functions(self, util_schema: str) -> list[str]:
-        return [_pg_try_function(util_schema, kind) for kind in sorted(set(_PG_TRY_CASTS.values()))]
+        kinds = sorted(set(_PG_TRY_CASTS.values()))
+        return [
+            *(_pg_try_function(util_schema, kind) for kind in kinds),
+            _pg_try_decimal(util_schema),
+        ]
 
 
 def _pg_try_function(schema: str, kind: str) -> str:
@@ -174,6 +191,29 @@ create or replace function {schema}.try_{kind}(value text) returns {kind}
 language plpgsql immutable as $body$
 begin
   return value::{kind};
+exception when others then
+  return null;
+end
+$body$"""
+
+
+def _pg_try_decimal(schema: str) -> str:
+    """NULL unless the text is a finite number that fits DECIMAL(precision, scale) once
+    rounded to `scale` places: what DuckDB's try_cast does."""
+    return f"""
+create or replace function {schema}.try_decimal(value text, digits int, places int)
+returns numeric language plpgsql immutable as $body$
+declare
+  parsed numeric;
+begin
+  parsed := round(value::numeric, places);
+  if parsed::text in ('NaN', 'Infinity', '-Infinity') then
+    return null;
+  end if;
+  if abs(parsed) >= 10::numeric ^ (digits - places) then
+    return null;
+  end if;
+  return parsed;
 exception when others then
   return null;
 end

@@ -52,3 +52,16 @@ class ValidationFailedError(BillflowError):
 
 class ConservationError(ValidationFailedError):
     """Staging records are not all accounted for by marts, not-yet-effective or quarantine."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (a driver's, often several lines long)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def masked(url: str) -> str:
+    """A SQLAlchemy URL with its password hidden: what may appear in logs, tables, messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

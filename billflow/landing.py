@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billflow.dialects import load_pages_duckdb, load_pages_postgres
-from billflow.errors import InvalidPageError
+from billflow.errors import InvalidPageError, one_line
 from billflow.warehouse import Warehouse, sql_list, sql_literal
 from connectors.base import Page
 from connectors.streams import Stream
@@ -44,10 +44,11 @@ def land_pages(wh: Warehouse, pages: list[Page], run_id: str) -> LandingResult:
         wh.execute(_extract_sql(wh, stream, stream_pages))
     _refuse_records_without_id(wh)
     records = _counts(wh, "landing_records")
-    wh.replace_table("landing_new", wh.render("landing/new_versions.sql"), temp=True)
+    seq = int(wh.scalar(f"select coalesce(max(landed_seq), 0) + 1 from {wh.schemas.raw}.records"))
+    wh.replace_table("landing_new", wh.render("landing/new_versions.sql", seq=seq), temp=True)
     new_versions = _counts(wh, "landing_new")
     with wh.transaction():
-        wh.execute(_insert_sql(wh, run_id))
+        wh.execute(_insert_sql(wh, run_id, seq))
     return LandingResult(len(pages), records, new_versions)
 
 
@@ -57,7 +58,7 @@ def _load(wh: Warehouse, pages: list[Page]) -> None:
         try:
             load_pages_duckdb(wh.execute, names)
         except Exception as exc:
-            raise InvalidPageError(f"could not read the pages: {_first_line(exc)}") from exc
+            raise InvalidPageError(f"could not read the pages: {one_line(exc)}") from exc
         invalid = wh.query("select page from landing_pages where not json_valid(content) limit 1")
         if invalid:
             _raise_invalid(Path(invalid[0][0]))
@@ -121,16 +122,10 @@ def _counts(wh: Warehouse, table: str) -> Counter[str]:
     return Counter({key: int(count) for key, count in rows})
 
 
-def _insert_sql(wh: Warehouse, run_id: str) -> str:
-    raw = f"{wh.schemas.raw}.records"
-    sequence = f"(select coalesce(max(landed_seq), 0) + 1 from {raw})"
+def _insert_sql(wh: Warehouse, run_id: str, seq: int) -> str:
     return (
-        f"insert into {raw} (source, stream, record_id, version, updated_at, payload_hash, "
-        "payload, page, landed_seq, run_id, landed_at) "
+        f"insert into {wh.schemas.raw}.records (source, stream, record_id, version, updated_at, "
+        "payload_hash, payload, page, landed_seq, run_id, landed_at) "
         "select source, stream, record_id, version, updated_at, payload_hash, payload, page, "
-        f"{sequence}, {sql_literal(run_id)}, current_timestamp from landing_new"
+        f"{seq}, {sql_literal(run_id)}, current_timestamp from landing_new"
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from billflow.config import Settings
-from billflow.errors import WarehouseLockedError, WarehouseUnavailableError
+from billflow.errors import WarehouseLockedError, WarehouseUnavailableError, masked, one_line
 
 _POLL_SECONDS = 0.2
 
@@ -115,10 +115,8 @@ def _connected(engine: sa.Engine, url: str) -> Iterator[sa.Connection]:
     try:
         connection = engine.connect()
     except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()
-        shown = make_url(url).render_as_string(hide_password=True)
         raise WarehouseUnavailableError(
-            f"cannot open the warehouse {shown}: {reason[0] if reason else 'no reason given'}"
+            f"cannot open the warehouse {masked(url)}: {one_line(exc)}"
         ) from exc
     with connection:
         yield connection
@@ -129,7 +127,7 @@ def _wait(attempt: Any, timeout: float, holder: Any, url: str) -> None:
     while not attempt():
         if time.monotonic() >= deadline:
             raise WarehouseLockedError(
-                f"the warehouse {url} is locked by {holder()}; waited {timeout:g} s. "
+                f"the warehouse {masked(url)} is locked by {holder()}; waited {timeout:g} s. "
                 "Try again when that run ends (setting lock_timeout_seconds sets the wait)."
             )
         time.sleep(_POLL_SECONDS)

@@ -15,7 +15,7 @@ from typing import Any
 
 from billflow.config import Settings
 from billflow.contracts import load_layer
-from billflow.errors import ConservationError
+from billflow.errors import ConfigError, ConservationError
 from billflow.money import MINOR_UNITS
 from billflow.warehouse import Warehouse, sql_literal
 
@@ -107,6 +107,8 @@ def stage(run: Run) -> dict[str, int]:
     counts: dict[str, int] = {}
     for model in STAGING_MODELS:
         counts[model.name] = _stage_model(run, model)
+        if model.name == "stg_hubspot__deal_stages":
+            _check_contract_stage(run)
     counts["quarantined"] = wh.replace_table(
         f"{wh.schemas.build}.quarantine_records", _quarantine_sql(run)
     )
@@ -122,6 +124,26 @@ def _stage_model(run: Run, model: StagingModel) -> int:
         f"{wh.schemas.staging}.{model.name}",
         f"select {', '.join(columns)} from {checked} where _rule is null",
     )
+
+
+def _check_contract_stage(run: Run) -> None:
+    """A contract stage that is not in the pipelines would make every deal a pipeline deal."""
+    settings, staging = run.settings, run.wh.schemas.staging
+    found = run.wh.scalar(
+        f"select count(*) from {staging}.stg_hubspot__deal_stages "
+        f"where pipeline_id = {sql_literal(settings.contract_pipeline_id)} "
+        f"and stage_id = {sql_literal(settings.contract_stage_id)}"
+    )
+    if not found:
+        stages = run.wh.query(
+            f"select pipeline_id || '/' || stage_id from {staging}.stg_hubspot__deal_stages "
+            "order by pipeline_id, display_order"
+        )
+        raise ConfigError(
+            f"contract stage {settings.contract_pipeline_id}/{settings.contract_stage_id} is not "
+            f"in the HubSpot pipelines (stages: {', '.join(s for (s,) in stages) or 'none'}); "
+            "set contract_pipeline_id and contract_stage_id"
+        )
 
 
 def _currencies_sql() -> str:

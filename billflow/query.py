@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from billflow.config import Settings
-from billflow.errors import BillflowError
+from billflow.errors import BillflowError, one_line
 
 
 def run_query(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -21,8 +21,7 @@ def run_query(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, 
     except BillflowError:
         raise
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BillflowError(f"query failed: {first}") from exc
+        raise BillflowError(f"query failed: {one_line(exc)}") from exc
 
 
 def _duckdb_query(path: str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -32,7 +31,7 @@ def _duckdb_query(path: str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]
         connection = duckdb.connect(path, read_only=True)
     except duckdb.IOException as exc:
         raise BillflowError(
-            f"cannot open {path} read-only ({str(exc).splitlines()[0]}); "
+            f"cannot open {path} read-only ({one_line(exc)}); "
             "if a run is writing, try again when it ends"
         ) from exc
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 from billflow.config import Settings
 from billflow.contracts import Table, create_table_sql, load_layer
 from billflow.dialects import Dialect, dialect_for
-from billflow.errors import ConfigError, WarehouseUnavailableError
+from billflow.errors import ConfigError, WarehouseUnavailableError, masked, one_line
 from billflow.paths import SQL_DIR
 
 PERSISTENT_LAYERS = ("raw", "quarantine", "marts", "audit")
@@ -52,7 +53,7 @@ class Warehouse:
         self.schemas = Schemas(_checked_prefix(settings.schema_prefix))
         self.dialect: Dialect = dialect_for(settings.warehouse_url, self.schemas.util)
         self.engine = sa.create_engine(_engine_url(settings.warehouse_url), poolclass=sa.NullPool)
-        self._raw = _connect(self.engine, settings.warehouse_url)
+        self._raw = _connect(self.engine, settings.warehouse_url, settings.lock_timeout_seconds)
         self._conn = self._raw.driver_connection
         self._mutex = threading.RLock()
         if self.dialect.name == "postgresql":
@@ -171,16 +172,25 @@ def _jinja_environment(warehouse: Warehouse) -> Environment:
     return env
 
 
-def _connect(engine: sa.Engine, url: str) -> Any:
-    """A raw DBAPI connection, or one line saying why there is none."""
-    try:
-        return engine.raw_connection()
-    except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        shown = make_url(url).render_as_string(hide_password=True)
-        raise WarehouseUnavailableError(
-            f"cannot open the warehouse {shown}: {reason[0] if reason else type(exc).__name__}"
-        ) from exc
+def _connect(engine: sa.Engine, url: str, wait_seconds: float) -> Any:
+    """A raw DBAPI connection, or one line saying why there is none.
+
+    A DuckDB file that another process has open (an analyst's notebook, say) is retried until
+    `wait_seconds` pass: DuckDB lets one process at a time hold the file.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return engine.raw_connection()
+        except Exception as exc:
+            held = "lock" in str(exc).lower() and url.startswith("duckdb:")
+            if held and time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            hint = "; it is open in another process: close it or run later" if held else ""
+            raise WarehouseUnavailableError(
+                f"cannot open the warehouse {masked(url)}: {one_line(exc)}{hint}"
+            ) from exc
 
 
 def _checked_prefix(prefix: str) -> str:

@@ -133,7 +133,7 @@ STREAMS: tuple[Stream, ...] = (
         "teamwork",
         "rates",
         "userRates",
-        "{{ d.regexp_group('page', 'project_([0-9]+)') }} || ':' || (r->'user'->>'id')",
+        "{{ d.regexp_group('page', 'project_([0-9]+)[^/]*$') }} || ':' || (r->'user'->>'id')",
         "r->>'updatedAt'",
         required=False,
         endpoint="GET /projects/api/v3/rates/projects/{projectId}/users",

@@ -11,10 +11,10 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-from sqlalchemy.engine import make_url
 
 from billflow import audit, summary
 from billflow.config import Settings, load_settings
+from billflow.errors import BillflowError, masked, one_line
 from billflow.lock import holder_description, warehouse_lock
 from billflow.pipeline import Run
 from billflow.summary import RunSummary
@@ -63,12 +63,13 @@ def _audited(run: Run, settings: Settings, dry_run: bool) -> RunSummary:
     started = time.monotonic()
     run.wh.init()
     if not dry_run:
+        _refuse_the_past(run)
         audit.record_start(run.wh, run.run_id, run.flow, run.as_of, _parameters(run, settings))
     try:
         result = _steps(run, settings.source_dir, dry_run)
     except BaseException as exc:
         if not dry_run:
-            audit.record_end(run.wh, run.run_id, "FAILED", error=_one_line(exc))
+            audit.record_end(run.wh, run.run_id, "FAILED", error=one_line(exc))
         raise
     result.duration_seconds = time.monotonic() - started
     if not dry_run:
@@ -77,6 +78,16 @@ def _audited(run: Run, settings: Settings, dry_run: bool) -> RunSummary:
         markdown=result.markdown(), key="nightly-billing-summary", description="billing run"
     )
     return result
+
+
+def _refuse_the_past(run: Run) -> None:
+    """Invoices are never unissued, so a writing run cannot go back before the latest one."""
+    latest = run.wh.scalar(f"select max(issue_date) from {run.wh.schemas.marts}.invoices")
+    if latest is not None and run.as_of < latest:
+        raise BillflowError(
+            f"as_of {run.as_of} is before {latest}, the issue date of the latest invoice; "
+            "a past date can only be rerun with --dry-run"
+        )
 
 
 def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
@@ -96,7 +107,7 @@ def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
         as_of=run.as_of,
         run_id=run.run_id,
         dry_run=dry_run,
-        warehouse=_safe_url(run.wh.settings.warehouse_url),
+        warehouse=masked(run.wh.settings.warehouse_url),
         pages=landing.pages,
         records_new=sum(landing.new_versions.values()),
         records_unchanged=landing.unchanged,
@@ -113,14 +124,5 @@ def _parameters(run: Run, settings: Settings) -> dict[str, Any]:
     return {
         "as_of": run.as_of.isoformat(),
         "source_dir": str(settings.source_dir),
-        "warehouse": _safe_url(settings.warehouse_url),
+        "warehouse": masked(settings.warehouse_url),
     }
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

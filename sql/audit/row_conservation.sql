@@ -1,8 +1,8 @@
 {#-
   Where every current source record of the fact streams went. For each stream the
   dispositions must add up to the records in raw (newest version of each); the run checks
-  this before publish. Priced time is counted from the lines' lineage and the status of the
-  draft it is on, not from the rule that chose it.
+  this before publish. Time priced in this run is counted from the lines' lineage and the
+  status of its draft, not from the rule that chose it.
 -#}
 with time_entries as (
     select 'teamwork.time' as stream, 'deleted' as disposition, count(*) as records
@@ -31,7 +31,8 @@ with time_entries as (
 
 events as (
     select 'stripe.events' as stream, 'not_a_payment' as disposition, count(*) as records
-    from {{ s.staging }}.stg_stripe__events where event_type <> 'payment_intent.succeeded'
+    from {{ s.staging }}.stg_stripe__events
+    where coalesce(event_type, '') <> 'payment_intent.succeeded'
     union all
     select 'stripe.events', 'quarantined', count(*)
     from {{ s.staging }}.stg_stripe__payments__checked where _rule is not null
@@ -69,12 +70,19 @@ totals as (
     select 'hubspot.deals', count(*) from {{ raw.latest('hubspot', 'deals') }} as latest
 ),
 
+dispositions as (
+    select stream, disposition, records from time_entries
+    union all
+    select stream, disposition, records from events
+    union all
+    select stream, disposition, records from deals
+),
+
 final as (
-    select stream, disposition, cast(records as bigint) as records from time_entries where records > 0
-    union all
-    select stream, disposition, cast(records as bigint) from events where records > 0
-    union all
-    select stream, disposition, cast(records as bigint) from deals where records > 0
+    select stream, disposition, cast(sum(records) as bigint) as records
+    from dispositions
+    group by stream, disposition
+    having sum(records) > 0
     union all
     select stream, '_in_raw' as disposition, cast(records as bigint) from totals
 )

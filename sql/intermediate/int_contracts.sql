@@ -27,7 +27,10 @@ final as (
         cast(coalesce(deals.terms_days, {{ cfg.default_terms_days }}) as integer) as terms_days,
         deals.po_number,
         case when deals.signed_date <= {{ as_of }} then deals.signed_date end as signed_date,
-        coalesce(deals.effective_date, deals.signed_date) as effective_date,
+        coalesce(
+            deals.effective_date,
+            case when deals.signed_date <= {{ as_of }} then deals.signed_date end
+        ) as effective_date,
         deals.effective_date as billing_starts,
         cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer) as hours_tolerance_minutes,
         coalesce(deals.signed_date <= {{ as_of }}, false) as is_signed

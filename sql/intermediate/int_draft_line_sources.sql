@@ -8,8 +8,7 @@ with time_sources as (
         entries.entry_id as record_id
     from {{ s.build }}.int_draft_lines as lines
     inner join {{ s.build }}.int_time_entries as entries
-        on entries.contract_code = lines.contract_code
-        and entries.period = lines.trigger_id
+        on entries.draft_key = lines.draft_key
         and entries.person_id = lines.person_id
         and entries.disposition = 'billable'
     where lines.line_type = 'time'

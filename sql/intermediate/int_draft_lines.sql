@@ -5,6 +5,7 @@
 -#}
 with time_groups as (
     select
+        entries.draft_key,
         entries.contract_code,
         entries.period,
         min(entries.period_start) as period_start,
@@ -14,12 +15,12 @@ with time_groups as (
         sum(entries.minutes) as minutes
     from {{ s.build }}.int_time_entries as entries
     where entries.disposition = 'billable'
-    group by entries.contract_code, entries.period, entries.person_id, entries.rate_minor
+    group by entries.draft_key, entries.contract_code, entries.period, entries.person_id, entries.rate_minor
 ),
 
 time_lines as (
     select
-        groups.contract_code || ':time:' || groups.period as draft_key,
+        groups.draft_key,
         groups.contract_code,
         'time' as trigger_type,
         groups.period as trigger_id,
@@ -71,6 +72,8 @@ milestone_lines as (
       and contracts.is_signed
       and milestones.is_completed
       and milestones.completed_date <= {{ as_of }}
+      and contracts.contract_code || ':milestone:' || milestones.milestone_id
+          not in (select draft_key from {{ s.marts }}.invoices)
 ),
 
 lines as (

@@ -1,7 +1,8 @@
 {#-
-  One proposal per natural key (contract, trigger type, trigger id), with its totals.
-  Tax: fixed-price lines include it (tax = gross x r / (1 + r)); time lines are net and tax is
-  added per invoice. Both computed once per draft, half-up.
+  One proposal per natural key (contract, trigger type, trigger id) not issued yet, with its
+  totals and the time figures reconciliation compares. Tax: fixed-price lines include it
+  (tax = gross x r / (1 + r)); time lines are net and tax is added per invoice. Both computed
+  once per draft, half-up.
 -#}
 with line_totals as (
     select
@@ -19,31 +20,36 @@ with line_totals as (
     group by draft_key
 ),
 
-logged as (
-    select contract_code || ':time:' || period as draft_key, sum(minutes) as minutes_logged
+{#- minutes this run could bill for a period: priced or waiting for a rate -#}
+considered as (
+    select
+        draft_key,
+        min(contract_code) as contract_code,
+        min(period) as period,
+        min(period_start) as period_start,
+        min(period_end) as period_end,
+        sum(minutes) as minutes_considered,
+        sum(case when disposition = 'unpriced' then minutes else 0 end) as minutes_unpriced
     from {{ s.build }}.int_time_entries
     where disposition in ('billable', 'unpriced')
-    group by contract_code, period
+    group by draft_key
 ),
 
 {#- a period whose every hour is unpriced still gets a (held) draft -#}
 unpriced_only as (
     select
-        logged.draft_key,
-        min(entries.contract_code) as contract_code,
+        draft_key,
+        contract_code,
         'time' as trigger_type,
-        min(entries.period) as trigger_id,
-        min(entries.period_start) as period_start,
-        min(entries.period_end) as period_end,
-        min(entries.period_end) as trigger_date,
+        period as trigger_id,
+        period_start,
+        period_end,
+        period_end as trigger_date,
         0 as lines_minor,
         0 as minutes_priced,
         0 as line_count
-    from logged
-    inner join {{ s.build }}.int_time_entries as entries
-        on entries.contract_code || ':time:' || entries.period = logged.draft_key
-    where logged.draft_key not in (select draft_key from line_totals)
-    group by logged.draft_key
+    from considered
+    where draft_key not in (select draft_key from line_totals)
 ),
 
 drafts as (
@@ -59,7 +65,8 @@ taxed as (
         contracts.unit,
         contracts.prices_include_tax,
         contracts.tax_rate,
-        logged.minutes_logged,
+        coalesce(considered.minutes_considered, 0) as minutes_considered,
+        coalesce(considered.minutes_unpriced, 0) as minutes_unpriced,
         case
             when contracts.prices_include_tax
                 then {{ money.tax_in_gross_minor('drafts.lines_minor', 'contracts.tax_ppm') }}
@@ -67,7 +74,7 @@ taxed as (
         end as tax_minor
     from drafts
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = drafts.contract_code
-    left join logged on logged.draft_key = drafts.draft_key
+    left join considered on considered.draft_key = drafts.draft_key
 ),
 
 final as (
@@ -83,7 +90,8 @@ final as (
         prices_include_tax,
         tax_rate,
         line_count,
-        minutes_logged,
+        minutes_considered,
+        minutes_unpriced,
         minutes_priced,
         {{ money.from_minor('lines_minor', 'unit') }} as lines_total,
         {{ money.from_minor('case when prices_include_tax then lines_minor - tax_minor else lines_minor end', 'unit') }} as subtotal,

@@ -23,7 +23,6 @@ ready as (
     from {{ s.build }}.int_drafts as drafts
     where drafts.draft_key not in (select draft_key from existing)
       and drafts.draft_key not in (select draft_key from failed_checks)
-      and drafts.total > 0
 ),
 
 numbered as (

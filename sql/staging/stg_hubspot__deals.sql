@@ -54,17 +54,18 @@ checked as (
     select
         typed.*,
         case
+            when created_date is null then 'bad_created_date'
             when amount_text is not null and (amount is null or not {{ parse.has_places('amount_text', 3) }})
                 then 'bad_amount'
             when currencies.code is null then 'unknown_currency'
-            when not is_contract then null
-            when billing_model is null or billing_model not in ('time_and_materials', 'milestone')
-                then 'unknown_billing_model'
-            when project_id is null or project_id = '' then 'missing_project'
             when tax_rate_text is not null
                 and (tax_rate is null or tax_rate < 0 or tax_rate >= 1 or not {{ parse.has_places('tax_rate_text', 6) }})
                 then 'bad_tax_rate'
             when terms_text is not null and (terms_days is null or terms_days < 0) then 'bad_terms'
+            when not is_contract then null
+            when billing_model is null or billing_model not in ('time_and_materials', 'milestone')
+                then 'unknown_billing_model'
+            when project_id is null or project_id = '' then 'missing_project'
         end as base_rule
     from typed
     left join {{ s.staging }}.currencies as currencies on currencies.code = typed.currency

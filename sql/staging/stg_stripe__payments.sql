@@ -23,9 +23,10 @@ final as (
     select
         typed.*,
         case
+            when payment_date is null then 'bad_date'
+            when payment_date > {{ as_of }} then null
             when amount_minor is null or amount_minor <= 0 then 'bad_amount'
             when currencies.code is null then 'unknown_currency'
-            when payment_date is null then 'bad_date'
         end as _rule
     from typed
     left join {{ s.staging }}.currencies as currencies on currencies.code = typed.currency

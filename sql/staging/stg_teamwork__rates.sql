@@ -1,7 +1,8 @@
-{#- Person rates per project, integer minor units per hour; the project id is in the page name. -#}
+{#- Person rates per project, integer minor units per hour. The record key, made at landing
+    from the page's file name, is <project id>:<person id>. -#}
 with final as (
     select
-        {{ d.regexp_group('page', 'project_([0-9]+)') }} as project_id,
+        split_part(record_id, ':', 1) as project_id,
         r->'user'->>'id' as person_id,
         {{ parse.integer("r->>'effectiveRate'") }} as rate_minor,
         case

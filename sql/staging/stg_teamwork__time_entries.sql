@@ -29,6 +29,7 @@ final as (
             when project_id is null then 'missing_project'
             when person_id is null then 'missing_person'
             when entry_date is null then 'bad_date'
+            when entry_date > {{ as_of }} then null
             when minutes is null or minutes <= 0 then 'minutes_not_positive'
             when minutes > 1440 then 'minutes_over_a_day'
         end as _rule

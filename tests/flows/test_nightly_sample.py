@@ -125,7 +125,10 @@ EXPECTED_ROW_COUNTS = {
     "invoices": 7,
     "invoice_lines": 14,  # 2 + 2 + 1 + 3 + 2 + 1 + 3
     "invoice_line_sources": 21,  # 5 + 2 + 1 (milestone) + 5 + 2 + 1 + 5
-    "reconciliation": 6,  # one HOURS_MISMATCH per time draft: 3 Northwind + 3 Initech
+    # kept per run: 3 checks per time draft, 1 per milestone draft, for the drafts each run
+    # proposed: 6 (2 Feb) + 1 (16 Feb) + 6 (2 Mar) + 1 (30 Mar) + 6 (6 Apr) + 3 (13 Apr, the
+    # held draft again) + 3 (15 Apr)
+    "reconciliation": 26,
     "payments": 5,  # evt 0006 is dated 16 Apr: not yet effective
     "payment_applications": 4,  # evt 0005 names an invoice that does not exist
     "ar_aging": 4,  # INV-3, 4, 6, 7
@@ -202,17 +205,16 @@ def test_line_amounts_round_half_up_per_person_and_rate(demo: Settings) -> None:
 def test_held_draft_says_why(demo: Settings) -> None:
     drafts = {row["draft_key"]: row for row in mart(demo, "invoice_drafts")}
     held = drafts["C-18403:time:2026-03"]
-    # Dara 390 min priced; Chen 150 min without a rate; the 0-minute entry is quarantined:
-    # logged 540 min = 9.00 h, priced 6.50 h. The draft is 390 x 95 / 60 = 617.50 + 19% =
-    # 117.325 -> 117.33 = 734.83, and stays a draft.
-    assert (held["status"], held["hold_codes"], held["total"]) == (
-        "HELD",
-        "HOURS_MISMATCH",
-        D("734.83"),
-    )
+    # Dara 390 min priced; Chen 150 min without a rate; Dara's 1500-minute timer is
+    # quarantined. Teamwork logged 390 + 150 + 1500 = 2040 min = 34.00 h; the draft covers
+    # 540 min = 9.00 h, of which 150 min = 2.50 h have no rate. The draft is 390 x 95 / 60 =
+    # 617.50 + 19% = 117.325 -> 117.33 = 734.83, and stays a draft.
+    assert (held["status"], held["total"]) == ("HELD", D("734.83"))
+    assert held["hold_codes"] == "HOURS_MISMATCH,MISSING_RATE"
     assert held["hold_reasons"] == (
-        "HOURS_MISMATCH: 9.00 billable hours logged in 2026-03 but 6.50 h priced on the draft "
-        "(difference 2.50 h, tolerance 0.00 h); no rate on the project for: Chen Wu"
+        "HOURS_MISMATCH: 34.00 billable hours logged in 2026-03 but the draft covers 9.00 h "
+        "(difference 25.00 h, tolerance 0.00 h); not billed: entry 9224 (minutes_over_a_day); "
+        "MISSING_RATE: 2.50 billable hours have no rate on the project, for: Chen Wu"
     )
     assert held["invoice_number"] is None
     statuses = sorted(row["status"] for row in drafts.values())
@@ -269,10 +271,13 @@ def test_contract_figures(demo: Settings) -> None:
 def test_row_counts_of_every_table(demo: Settings) -> None:
     for table, expected in EXPECTED_ROW_COUNTS.items():
         assert rows(demo, f"select count(*) from {{marts}}.{table}")[0][0] == expected, table
-    quarantined = rows(demo, "select stream, record_id, rule from {quarantine}.records order by 1")
+    quarantined = rows(
+        demo, "select stream, record_id, rule from {quarantine}.records order by 1, 2"
+    )
     assert quarantined == [
         ("deals", "18406", "unknown_billing_model"),
         ("time", "9223", "minutes_not_positive"),
+        ("time", "9224", "minutes_over_a_day"),
     ]
 
 
@@ -294,6 +299,6 @@ def test_time_entry_dispositions_add_up(demo: Settings) -> None:
         "contract_not_signed": 1,  # Hooli
         "open_period": 1,  # April
         "not_yet_effective": 1,  # 20 April
-        "quarantined": 1,  # 0 minutes
+        "quarantined": 2,  # 0 minutes; 1500 minutes
     }
-    assert sum(dispositions.values()) == 30  # every time entry of the sample
+    assert sum(dispositions.values()) == 31  # every time entry of the sample

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from billflow.config import Settings
-from billflow.errors import TransientError, ValidationFailedError
+from billflow.errors import BillflowError, TransientError, ValidationFailedError
 from billflow.lock import warehouse_lock
 from billflow.paths import SAMPLE_DIR
 from tests.cli.test_bad_input import env_with
@@ -24,10 +24,18 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def test_dry_run_publishes_nothing(any_settings: Settings) -> None:
-    summary = run_nightly(date(2026, 2, 2), dry_run=True)
-    assert (summary.dry_run, summary.issued_count) == (True, 2)
-    assert rows(any_settings, "select count(*) from {marts}.invoices") == [(0,)]
-    assert rows(any_settings, "select count(*) from {audit}.runs") == [(0,)]
+    run_nightly(date(2026, 2, 2))
+    before = fingerprint(any_settings, ("marts", "quarantine", "audit"))
+    summary = run_nightly(date(2026, 3, 2), dry_run=True)
+    assert (summary.dry_run, summary.issued_count) == (True, 3)
+    assert fingerprint(any_settings, ("marts", "quarantine", "audit")) == before
+
+
+def test_a_writing_run_cannot_go_back_in_time(duckdb_settings: Settings) -> None:
+    run_nightly(date(2026, 3, 2))
+    with pytest.raises(BillflowError, match="as_of 2026-02-02 is before 2026-03-02"):
+        run_nightly(date(2026, 2, 2))
+    assert run_nightly(date(2026, 2, 2), dry_run=True).issued_count == 0
 
 
 def test_each_run_leaves_a_summary_artifact(duckdb_settings: Settings) -> None:

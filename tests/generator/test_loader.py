@@ -34,7 +34,7 @@ def test_sample_loads_with_its_records() -> None:
     scenario = load_scenario(SAMPLE)
     assert scenario.page_size == PageSize.uniform(4)
     assert len(scenario.deals) == 7
-    assert len(scenario.time_entries) == 30
+    assert len(scenario.time_entries) == 31
     assert scenario.deals[1].billing["po_number"] == "PO-77120"
     assert scenario.payments[2].amount == Decimal("1145.38")
 

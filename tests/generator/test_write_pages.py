@@ -40,14 +40,14 @@ def test_writes_every_stream_the_connectors_read() -> None:
 def test_counts_records_per_stream(sample: Scenario, tmp_path: Path) -> None:
     counts = write_pages(sample, tmp_path)
     assert counts.keys() == {stream.key for stream in CONNECTOR_STREAMS}
-    assert counts["teamwork.time"] == 30
+    assert counts["teamwork.time"] == 31
     assert counts["teamwork.rates"] == 6
     assert counts["stripe.events"] == 7
 
 
 def test_pages_are_numbered_in_name_order(out: Path) -> None:
     names = [path.name for path in sorted((out / "teamwork/time").glob("*.json"))]
-    assert names == [f"page_{n:04d}.json" for n in range(1, 16)]
+    assert names == [f"page_{n:04d}.json" for n in range(1, 17)]
 
 
 def test_rates_are_one_file_per_project_page(out: Path) -> None:

@@ -43,6 +43,6 @@ def test_deleted_and_archived_records_are_accounted_for(tmp_path: Path) -> None:
         wh.close()
     assert counts[("teamwork.time", "deleted")] == 1
     assert counts[("hubspot.deals", "archived")] == 1
-    assert sum(n for (stream, _), n in counts.items() if stream == "teamwork.time") == 30
+    assert sum(n for (stream, _), n in counts.items() if stream == "teamwork.time") == 31
     assert sum(n for (stream, _), n in counts.items() if stream == "hubspot.deals") == 7
     assert sum(n for (stream, _), n in counts.items() if stream == "stripe.events") == 7

@@ -38,14 +38,14 @@ def test_reread_adds_nothing_and_an_edit_adds_a_version(
 ) -> None:
     scenario = sample_scenario()
     first = render_pages(scenario, tmp_path / "first")
-    assert land(warehouse, first, "run-1") == (86, 86)
-    assert land(warehouse, first, "run-2") == (86, 0)
+    assert land(warehouse, first, "run-1") == (87, 87)
+    assert land(warehouse, first, "run-2") == (87, 0)
 
     entry = next(e for e in scenario["time_entries"] if e["id"] == 9121)
     entry["minutes"] = 540
     entry["updated"] = "2026-04-02T09:00:00Z"
     second = render_pages(scenario, tmp_path / "second")
-    assert land(warehouse, second, "run-3") == (86, 1)
+    assert land(warehouse, second, "run-3") == (87, 1)
 
     pipeline.stage(Run(warehouse, date(2026, 4, 15), "run-3"))
     minutes = warehouse.scalar(
@@ -63,8 +63,40 @@ def test_a_redelivered_event_is_one_version_whatever_its_whitespace(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:
     pages = render_pages(sample_scenario(), tmp_path / "case")
-    assert land(warehouse, pages, "run-1")[1] == 86
+    assert land(warehouse, pages, "run-1")[1] == 87
     listed = json.loads((pages / "stripe" / "events" / "page_0001.json").read_text())
     webhook = pages / "stripe" / "events" / "evt_webhook.json"
     webhook.write_text(json.dumps(listed["data"][0], indent=4))
-    assert land(warehouse, pages, "run-2") == (87, 0)
+    assert land(warehouse, pages, "run-2") == (88, 0)
+
+
+def test_content_without_an_updated_time_can_change_back(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A billing tag goes 7500 -> 8000 -> 7500: staging follows each change."""
+    values = []
+    for step, value in enumerate(["7500.00", "8000.00", "7500.00"]):
+        scenario = sample_scenario()
+        tag = next(t for t in scenario["tags"] if t["id"] == 33)
+        tag["name"] = f"billing:value={value}"
+        land(warehouse, render_pages(scenario, tmp_path / f"step{step}"), f"run-{step}")
+        pipeline.stage(Run(warehouse, date(2026, 4, 15), f"run-{step}"))
+        values.append(
+            warehouse.scalar(
+                f"select billing_value from {warehouse.schemas.staging}.stg_teamwork__tags "
+                "where tag_id = '33'"
+            )
+        )
+    assert [str(v) for v in values] == ["7500.000", "8000.000", "7500.000"]
+
+
+def test_rate_pages_take_the_project_from_the_file_name(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A folder above the pages named project_2026 must not be read as the project."""
+    pages = render_pages(sample_scenario(), tmp_path / "project_2026" / "x")
+    land(warehouse, pages, "run")
+    pipeline.stage(Run(warehouse, date(2026, 4, 15), "run"))
+    rates = f"{warehouse.schemas.staging}.stg_teamwork__rates"
+    projects = warehouse.query(f"select distinct project_id from {rates} order by 1")
+    assert projects == [("500",), ("502",), ("504",)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -109,7 +108,3 @@ def _column(name: str, spec: dict[str, Any]) -> Column:
         description=spec.get("description", ""),
         nullable=spec.get("nullable", True),
     )
-
-
-def layers() -> list[str]:
-    return sorted(path.stem for path in Path(CONTRACT_DIR).glob("*.yml"))

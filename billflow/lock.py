@@ -88,26 +88,31 @@ def _postgres_lock(settings: Settings, holder: str) -> Iterator[None]:
         poolclass=sa.NullPool,
         connect_args={"application_name": name},
     )
-    with _connected(engine, settings.warehouse_url) as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with _connected(engine, settings.warehouse_url) as connection:
+            yield from _hold_advisory_lock(connection, key, settings)
+    finally:
+        engine.dispose()
 
-        def attempt() -> bool:
-            row = connection.exec_driver_sql(f"select pg_try_advisory_lock({key})").scalar()
-            return bool(row)
 
-        def current_holder() -> str:
-            names = connection.exec_driver_sql(
-                "select a.application_name from pg_locks l join pg_stat_activity a using (pid) "
-                f"where l.locktype = 'advisory' and l.objid = {key} and l.granted"
-            ).scalars()
-            return next(iter(names), None) or "another session"
+def _hold_advisory_lock(connection: sa.Connection, key: int, settings: Settings) -> Iterator[None]:
+    connection.execution_options(isolation_level="AUTOCOMMIT")
 
-        _wait(attempt, settings.lock_timeout_seconds, current_holder, settings.warehouse_url)
-        try:
-            yield
-        finally:
-            connection.exec_driver_sql(f"select pg_advisory_unlock({key})")
-    engine.dispose()
+    def attempt() -> bool:
+        return bool(connection.exec_driver_sql(f"select pg_try_advisory_lock({key})").scalar())
+
+    def current_holder() -> str:
+        names = connection.exec_driver_sql(
+            "select a.application_name from pg_locks l join pg_stat_activity a using (pid) "
+            f"where l.locktype = 'advisory' and l.objid = {key} and l.granted"
+        ).scalars()
+        return next(iter(names), None) or "another session"
+
+    _wait(attempt, settings.lock_timeout_seconds, current_holder, settings.warehouse_url)
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"select pg_advisory_unlock({key})")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ currency table that SQL joins.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 active codes with two decimals (the default exponent).
 _TWO_DECIMALS = """
@@ -26,9 +26,6 @@ _OTHER_EXPONENTS = {
 }
 
 MINOR_UNITS: dict[str, int] = {**dict.fromkeys(_TWO_DECIMALS, 2), **_OTHER_EXPONENTS}
-
-MONEY_SCALE = 3
-"""Scale of every money column: the largest minor unit supported (BHD, KWD, ...)."""
 
 
 def minor_units(currency: str) -> int:
@@ -53,17 +50,6 @@ def half_up(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, halves away from zero (the SQL rule, for Python use)."""
     quantum = Decimal(1).scaleb(-minor_units(currency))
     return amount.quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-def parse_decimal(text: str | None) -> Decimal | None:
-    """A decimal from a vendor string ("15000.50"); None for empty or malformed text."""
-    if text is None or not text.strip():
-        return None
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def format_money(amount: Decimal, currency: str) -> str:

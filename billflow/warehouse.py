@@ -27,22 +27,27 @@ from billflow.errors import ConfigError, WarehouseUnavailableError, masked, one_
 from billflow.paths import SQL_DIR
 
 PERSISTENT_LAYERS = ("raw", "quarantine", "marts", "audit")
+LAYERS = ("raw", "staging", "build", "marts", "audit", "quarantine", "util")
 
 
 @dataclass(frozen=True)
 class Schemas:
     """Schema names, each with the configured prefix (tests isolate runs this way)."""
 
-    prefix: str = ""
+    raw: str
+    staging: str
+    build: str
+    marts: str
+    audit: str
+    quarantine: str
+    util: str
 
-    def __getattr__(self, layer: str) -> str:
-        if layer.startswith("_"):
-            raise AttributeError(layer)
-        return f"{self.prefix}{layer}"
+    @classmethod
+    def prefixed(cls, prefix: str) -> Schemas:
+        return cls(*(f"{prefix}{layer}" for layer in LAYERS))
 
     def all(self) -> list[str]:
-        layers = ("raw", "staging", "build", "marts", "audit", "quarantine", "util")
-        return [f"{self.prefix}{layer}" for layer in layers]
+        return [getattr(self, layer) for layer in LAYERS]
 
 
 class Warehouse:
@@ -50,7 +55,7 @@ class Warehouse:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.schemas = Schemas(_checked_prefix(settings.schema_prefix))
+        self.schemas = Schemas.prefixed(_checked_prefix(settings.schema_prefix))
         self.dialect: Dialect = dialect_for(settings.warehouse_url, self.schemas.util)
         self.engine = sa.create_engine(_engine_url(settings.warehouse_url), poolclass=sa.NullPool)
         self._raw = _connect(self.engine, settings.warehouse_url, settings.lock_timeout_seconds)
@@ -61,14 +66,6 @@ class Warehouse:
         for statement in self.dialect.session_setup(settings):
             self.execute(statement)
         self._jinja = _jinja_environment(self)
-
-    @property
-    def duckdb_path(self) -> Path | None:
-        """The DuckDB file, or None for an in-memory DuckDB or PostgreSQL."""
-        if self.dialect.name != "duckdb":
-            return None
-        database = make_url(self.settings.warehouse_url).database
-        return Path(database) if database and database != ":memory:" else None
 
     def duckdb_connection(self) -> Any:
         """The underlying DuckDB connection (for tools that need the database instance)."""
@@ -127,13 +124,6 @@ class Warehouse:
         """Render sql/<template>, materialise it as <schema>.<model name>; returns the row count."""
         name = Path(template).stem
         return self.replace_table(f"{schema}.{name}", self.render(template, **params))
-
-    def table_exists(self, schema: str, table: str) -> bool:
-        count = self.scalar(
-            "select count(*) from information_schema.tables "
-            f"where table_schema = '{schema}' and table_name = '{table}'"
-        )
-        return bool(count)
 
     def init(self) -> None:
         """Create schemas, helper functions and every persistent table; safe to repeat."""

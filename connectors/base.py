@@ -20,7 +20,10 @@ class Page:
 class Connector(Protocol):
     """A source: the recorded one reads a folder, the live one fetches over HTTP into one."""
 
-    source: str
+    @property
+    def source(self) -> str:
+        """The vendor: hubspot, teamwork, stripe."""
+        ...
 
     def fetch(self, stream: Stream) -> list[Page]:
         """Every page of `stream` this run should land, in the order they were produced."""

@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 
 from billflow.landing import LandingResult, land_pages
 from billflow.pipeline import Run
-from connectors.base import Page
+from connectors.base import Connector, Page
 from connectors.files import FileConnector
 from connectors.streams import streams_of
 from tasks.common import TASK_OPTIONS
@@ -16,7 +16,7 @@ from tasks.common import TASK_OPTIONS
 
 @task(name="fetch source pages", task_run_name="fetch {source}", **TASK_OPTIONS)
 def fetch_source(source: str, source_dir: Path) -> list[Page]:
-    connector = FileConnector(source, source_dir)
+    connector: Connector = FileConnector(source, source_dir)
     pages = [page for stream in streams_of(source) for page in connector.fetch(stream)]
     get_run_logger().info("%s: %d pages from %s", source, len(pages), source_dir)
     return pages

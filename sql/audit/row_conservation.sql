@@ -6,7 +6,7 @@
 -#}
 with time_entries as (
     select 'teamwork.time' as stream, 'deleted' as disposition, count(*) as records
-    from {{ raw.latest('teamwork', 'time') }} as latest where latest.r->>'deleted' = 'true'
+    from {{ versions.latest('teamwork', 'time') }} as latest where latest.r->>'deleted' = 'true'
     union all
     select 'teamwork.time', 'quarantined', count(*)
     from {{ s.staging }}.stg_teamwork__time_entries__checked where _rule is not null
@@ -46,7 +46,7 @@ events as (
 
 deals as (
     select 'hubspot.deals' as stream, 'archived' as disposition, count(*) as records
-    from {{ raw.latest('hubspot', 'deals') }} as latest where latest.r->>'archived' = 'true'
+    from {{ versions.latest('hubspot', 'deals') }} as latest where latest.r->>'archived' = 'true'
     union all
     select 'hubspot.deals', 'quarantined', count(*)
     from {{ s.staging }}.stg_hubspot__deals__checked where _rule is not null
@@ -63,11 +63,11 @@ deals as (
 
 totals as (
     select 'teamwork.time' as stream, count(*) as records
-    from {{ raw.latest('teamwork', 'time') }} as latest
+    from {{ versions.latest('teamwork', 'time') }} as latest
     union all
-    select 'stripe.events', count(*) from {{ raw.latest('stripe', 'events') }} as latest
+    select 'stripe.events', count(*) from {{ versions.latest('stripe', 'events') }} as latest
     union all
-    select 'hubspot.deals', count(*) from {{ raw.latest('hubspot', 'deals') }} as latest
+    select 'hubspot.deals', count(*) from {{ versions.latest('hubspot', 'deals') }} as latest
 ),
 
 dispositions as (

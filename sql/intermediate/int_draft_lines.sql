@@ -63,7 +63,7 @@ milestone_lines as (
         cast(null as bigint) as minutes,
         cast(1 as decimal(12,2)) as quantity,
         cast(milestone_values.billing_value as {{ d.money }}) as unit_price,
-        {{ money.to_minor('milestone_values.billing_value', 'contracts.minor_factor') }} as amount_minor,
+        {{ money.round_to_minor('milestone_values.billing_value', 'contracts.minor_factor') }} as amount_minor,
         contracts.unit
     from {{ s.staging }}.stg_teamwork__milestones as milestones
     inner join milestone_values on milestone_values.milestone_id = milestones.milestone_id

@@ -15,7 +15,7 @@ matched as (
         payments.*,
         invoices.invoice_number,
         invoices.currency as invoice_currency,
-        {{ money.to_minor('invoices.total', 'payments.minor_factor') }} as invoice_total_minor,
+        {{ money.round_to_minor('invoices.total', 'payments.minor_factor') }} as invoice_total_minor,
         case
             when payments.invoice_number_ref is null then 'no invoice_number in the payment metadata'
             when invoices.invoice_number is null

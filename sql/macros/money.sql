@@ -25,7 +25,7 @@
 {%- endmacro %}
 
 {#- a decimal amount as integer minor units, rounded half-up when finer than the unit -#}
-{% macro to_minor(amount, minor_factor) -%}
+{% macro round_to_minor(amount, minor_factor) -%}
 cast(round(({{ amount }}) * ({{ minor_factor }}), 0) as bigint)
 {%- endmacro %}
 

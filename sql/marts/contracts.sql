@@ -19,10 +19,10 @@ valued as (
         contracts.*,
         case
             when contracts.prices_include_tax
-                then {{ money.tax_in_gross_minor(money.to_minor('contracts.amount', 'contracts.minor_factor'), 'contracts.tax_ppm') }}
-            else {{ money.tax_on_net_minor(money.to_minor('contracts.amount', 'contracts.minor_factor'), 'contracts.tax_ppm') }}
+                then {{ money.tax_in_gross_minor(money.round_to_minor('contracts.amount', 'contracts.minor_factor'), 'contracts.tax_ppm') }}
+            else {{ money.tax_on_net_minor(money.round_to_minor('contracts.amount', 'contracts.minor_factor'), 'contracts.tax_ppm') }}
         end as tax_minor,
-        {{ money.to_minor('contracts.amount', 'contracts.minor_factor') }} as amount_minor
+        {{ money.round_to_minor('contracts.amount', 'contracts.minor_factor') }} as amount_minor
     from {{ s.build }}.int_contracts as contracts
 ),
 

@@ -7,6 +7,6 @@ select
     latest.r as payload,
     latest.page
 from {{ s.staging }}.{{ model }}__checked as checked
-inner join {{ raw.latest(source, stream) }} as latest
+inner join {{ versions.latest(source, stream) }} as latest
     on latest.record_id = cast(checked.{{ id_column }} as text)
 where checked._rule is not null

@@ -3,7 +3,7 @@ with final as (
         record_id as company_id,
         r->'properties'->>'name' as company_name,
         cast(null as text) as _rule
-    from {{ raw.latest('hubspot', 'companies') }} as latest
+    from {{ versions.latest('hubspot', 'companies') }} as latest
     where coalesce(r->>'archived', 'false') <> 'true'
 )
 

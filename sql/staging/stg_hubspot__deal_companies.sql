@@ -5,7 +5,7 @@
 -#}
 with targets as (
     select record_id as deal_id, {{ d.json_elements("r->'to'") }} as target
-    from {{ raw.latest('hubspot', 'deal_companies') }} as latest
+    from {{ versions.latest('hubspot', 'deal_companies') }} as latest
 ),
 
 batch_read as (
@@ -28,7 +28,7 @@ embedded as (
     select
         record_id as deal_id,
         {{ d.json_elements("r->'associations'->'companies'->'results'") }} as association
-    from {{ raw.latest('hubspot', 'deals') }} as latest
+    from {{ versions.latest('hubspot', 'deals') }} as latest
 ),
 
 candidates as (

@@ -1,7 +1,7 @@
 {#- One row per pipeline stage; stage ids are unique within their pipeline only. -#}
 with pipelines as (
     select record_id as pipeline_id, r->>'label' as pipeline_label, r
-    from {{ raw.latest('hubspot', 'pipelines') }} as p
+    from {{ versions.latest('hubspot', 'pipelines') }} as p
 ),
 
 stages as (

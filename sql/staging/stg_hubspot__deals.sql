@@ -1,7 +1,7 @@
 {#- HubSpot deals typed; the contract flag follows the configured pipeline and stage. -#}
 with deals as (
     select record_id, r, r->'properties' as p
-    from {{ raw.latest('hubspot', 'deals') }} as latest
+    from {{ versions.latest('hubspot', 'deals') }} as latest
     where coalesce(r->>'archived', 'false') <> 'true'
 ),
 

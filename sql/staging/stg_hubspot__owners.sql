@@ -4,7 +4,7 @@ with final as (
         trim(coalesce(r->>'firstName', '') || ' ' || coalesce(r->>'lastName', '')) as owner_name,
         r->>'email' as email,
         cast(null as text) as _rule
-    from {{ raw.latest('hubspot', 'owners') }} as latest
+    from {{ versions.latest('hubspot', 'owners') }} as latest
 )
 
 select * from final

@@ -6,7 +6,7 @@ with final as (
         cast(to_timestamp({{ parse.integer("r->>'created'") }}) as date) as event_date,
         coalesce(r->>'livemode', 'false') = 'true' as is_live,
         cast(null as text) as _rule
-    from {{ raw.latest('stripe', 'events') }} as latest
+    from {{ versions.latest('stripe', 'events') }} as latest
 )
 
 select * from final

@@ -1,7 +1,7 @@
 {#- Successful PaymentIntents: the money that arrived, in the currency's minor unit. -#}
 with events as (
     select record_id, r, r->'data'->'object' as pi
-    from {{ raw.latest('stripe', 'events') }} as latest
+    from {{ versions.latest('stripe', 'events') }} as latest
     where r->>'type' = 'payment_intent.succeeded'
 ),
 

@@ -1,7 +1,7 @@
 {#- Milestone to tag links, from `tagIds` or the `tags` relationship array. -#}
 with milestones as (
     select record_id as milestone_id, r
-    from {{ raw.latest('teamwork', 'milestones') }} as latest
+    from {{ versions.latest('teamwork', 'milestones') }} as latest
     where r->>'deletedOn' is null
 ),
 

@@ -7,7 +7,7 @@ with final as (
         {{ parse.local_date("r->>'completedOn'") }} as completed_date,
         {{ parse.local_date("r->>'deadline'") }} as deadline,
         cast(null as text) as _rule
-    from {{ raw.latest('teamwork', 'milestones') }} as latest
+    from {{ versions.latest('teamwork', 'milestones') }} as latest
     where r->>'deletedOn' is null and coalesce(r->>'status', '') <> 'deleted'
 )
 

@@ -4,7 +4,7 @@ with final as (
         trim(coalesce(r->>'firstName', '') || ' ' || coalesce(r->>'lastName', '')) as person_name,
         r->>'email' as email,
         cast(null as text) as _rule
-    from {{ raw.latest('teamwork', 'people') }} as latest
+    from {{ versions.latest('teamwork', 'people') }} as latest
 )
 
 select * from final

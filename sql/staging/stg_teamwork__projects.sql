@@ -5,7 +5,7 @@ with final as (
         r->>'status' as status,
         coalesce(r->>'companyId', r->'company'->>'id') as tw_company_id,
         cast(null as text) as _rule
-    from {{ raw.latest('teamwork', 'projects') }} as latest
+    from {{ versions.latest('teamwork', 'projects') }} as latest
     where coalesce(r->>'status', '') <> 'deleted'
 )
 

@@ -10,7 +10,7 @@ with final as (
                 or {{ parse.integer("r->>'effectiveRate'") }} < 0 then 'bad_rate'
         end as _rule,
         record_id
-    from {{ raw.latest('teamwork', 'rates') }} as latest
+    from {{ versions.latest('teamwork', 'rates') }} as latest
 )
 
 select * from final

@@ -5,7 +5,7 @@ with tags as (
         r->>'name' as tag_name,
         coalesce(r->>'projectId', r->'project'->>'id') as project_id,
         lower(r->>'name') as lowered
-    from {{ raw.latest('teamwork', 'tags') }} as latest
+    from {{ versions.latest('teamwork', 'tags') }} as latest
 ),
 
 typed as (

@@ -8,7 +8,7 @@ with final as (
         {{ parse.integer("r->>'estimateMinutes'") }} as estimate_minutes,
         {{ parse.local_date("r->>'completedAt'") }} as completed_date,
         cast(null as text) as _rule
-    from {{ raw.latest('teamwork', 'tasks') }} as latest
+    from {{ versions.latest('teamwork', 'tasks') }} as latest
     where coalesce(r->>'status', '') <> 'deleted'
 )
 

@@ -1,7 +1,7 @@
 {#- Teamwork timelogs typed. The entry date: see docs/sources.md (hasStartTime). -#}
 with entries as (
     select record_id, r
-    from {{ raw.latest('teamwork', 'time') }} as latest
+    from {{ versions.latest('teamwork', 'time') }} as latest
     where coalesce(r->>'deleted', 'false') <> 'true'
 ),
 

@@ -47,7 +47,6 @@ def test_tax_inclusive_split_adds_back_to_gross(
     tax = sql_value(engine, f"{{{{ money.tax_in_gross_minor('{gross}', '{rate_ppm}') }}}}")
     assert tax == exact_half_up(gross * rate_ppm, 1_000_000 + rate_ppm)
     assert 0 <= tax <= gross
-    assert (gross - tax) + tax == gross
 
 
 @settings(max_examples=100, deadline=None)
@@ -83,6 +82,4 @@ def test_python_money_helpers() -> None:
         money.to_minor(Decimal("10.5"), "JPY")
     assert money.half_up(Decimal("-0.125"), "USD") == Decimal("-0.13")
     assert money.format_money(Decimal("36071.03"), "USD") == "USD 36,071.03"
-    assert money.parse_decimal("15000.50") == Decimal("15000.50")
-    assert money.parse_decimal("1e400x") is None
     assert money.minor_units("bhd") == 3

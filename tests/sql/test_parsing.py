@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 
@@ -15,7 +16,7 @@ from tests.conftest import POSTGRES_URL
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     url = "duckdb:///:memory:" if request.param == "duckdb" else POSTGRES_URL
-    prefix = "tparse_" if request.param == "postgres" else ""
+    prefix = f"t{uuid.uuid4().hex[:10]}_" if request.param == "postgres" else ""
     warehouse = Warehouse(Settings(warehouse_url=url, schema_prefix=prefix))
     warehouse.execute(f"create schema if not exists {warehouse.schemas.util}")
     for statement in warehouse.dialect.setup_functions(warehouse.schemas.util):

@@ -5,6 +5,9 @@
     billflow generate --out DIR (--scenario FILE | --seed S --clients N --projects N
                       --people N --entries N --months M [--start DATE])
     billflow sql "select ..." [--warehouse URL]
+    billflow contract cancel CODE --reason TEXT --by NAME [--as-of DATE]
+    billflow contract liquidate CODE --record REF --by NAME [--as-of DATE]
+    billflow invoice credit INVOICE --reason TEXT --by NAME [--lines 1,3] [--as-of DATE]
 
 Errors a user can fix print as one line and exit 1; `--debug` shows the traceback instead.
 """
@@ -63,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     _backfill_parser(commands)
     _generate_parser(commands)
     _sql_parser(commands)
+    _contract_parser(commands)
+    _invoice_parser(commands)
     return parser
 
 
@@ -105,6 +110,90 @@ def _generate_parser(commands: Any) -> None:
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--start", type=_date, default=date(2026, 1, 1))
     parser.set_defaults(handler=_generate)
+
+
+def _command_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", required=True, help="who acts (recorded)")
+    parser.add_argument("--as-of", type=_date, help="the date it takes effect (default today)")
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+
+
+def _contract_parser(commands: Any) -> None:
+    parser = commands.add_parser("contract", help="cancel or liquidate a contract")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cancel = actions.add_parser("cancel", help="cancel a DRAFTING or SIGNED contract")
+    cancel.add_argument("code", help="contract code, e.g. C-18405")
+    cancel.add_argument("--reason", required=True, help="why (recorded)")
+    _command_options(cancel)
+    cancel.set_defaults(handler=_contract_cancel)
+    liquidate = actions.add_parser("liquidate", help="close out a COMPLETED contract")
+    liquidate.add_argument("code", help="contract code")
+    liquidate.add_argument("--record", required=True, help="the liquidation record reference")
+    _command_options(liquidate)
+    liquidate.set_defaults(handler=_contract_liquidate)
+
+
+def _invoice_parser(commands: Any) -> None:
+    parser = commands.add_parser("invoice", help="credit an issued invoice")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    credit = actions.add_parser("credit", help="issue a credit note for an invoice or its lines")
+    credit.add_argument("invoice", help="invoice number, e.g. INV-2026-000005")
+    credit.add_argument("--reason", required=True, help="why (printed on the credit note)")
+    credit.add_argument("--lines", type=_line_numbers, help="line numbers, e.g. 1,3 (default all)")
+    _command_options(credit)
+    credit.set_defaults(handler=_invoice_credit)
+
+
+def _line_numbers(text: str) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of line numbers") from None
+    if not numbers or min(numbers) < 1:
+        raise argparse.ArgumentTypeError("line numbers start at 1")
+    return numbers
+
+
+def _command_context(args: argparse.Namespace) -> tuple[Any, date]:
+    from datetime import datetime
+
+    from billflow.config import load_settings
+
+    settings = load_settings().with_overrides(warehouse_url=args.warehouse)
+    return settings, args.as_of or datetime.now(settings.tz).date()
+
+
+def _contract_cancel(args: argparse.Namespace) -> int:
+    from billflow.commands import cancel_contract
+
+    settings, acted_on = _command_context(args)
+    print(cancel_contract(settings, args.code, args.reason, args.by, acted_on))
+    return 0
+
+
+def _contract_liquidate(args: argparse.Namespace) -> int:
+    from billflow.commands import liquidate_contract
+
+    settings, acted_on = _command_context(args)
+    print(liquidate_contract(settings, args.code, args.record, args.by, acted_on))
+    return 0
+
+
+def _invoice_credit(args: argparse.Namespace) -> int:
+    from billflow.commands import credit_invoice
+
+    settings, acted_on = _command_context(args)
+    print(
+        credit_invoice(
+            settings,
+            args.invoice,
+            reason=args.reason,
+            actor=args.by,
+            acted_on=acted_on,
+            lines=args.lines,
+        )
+    )
+    return 0
 
 
 def _sql_parser(commands: Any) -> None:

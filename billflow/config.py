@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     default_terms_days: int = Field(30, ge=0, description="net days when a deal has no terms")
     contract_pipeline_id: str = Field("default", description="HubSpot pipeline of contracts")
     contract_stage_id: str = Field("contractsent", description="stage that makes a contract")
+    change_order_pipeline_id: str = Field(
+        "change_orders", description="HubSpot pipeline of change-order deals"
+    )
+    pending_item_days: int = Field(
+        30, ge=0, description="days a change order waits for the contract's next invoice"
+    )
     hours_tolerance_minutes: int = Field(
         0, ge=0, description="HOURS_MISMATCH tolerance, minutes per draft"
     )
@@ -55,6 +61,20 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB")
     duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads")
     duckdb_temp_directory: str | None = Field(None, description="DuckDB spill folder")
+    documents_dir: Path = Field(Path("var"), description="invoices/ and contracts/ go here")
+    templates_dir: Path | None = Field(None, description="your own document templates")
+    seller_name: str = Field("Your Company LLC", description="seller on every document")
+    seller_address: str = Field("1 Example Street, Springfield", description="seller address")
+    seller_tax_id: str = Field("", description="seller tax or VAT number")
+    seller_email: str = Field("billing@example.com", description="where clients write")
+    remittance: str = Field(
+        "Bank transfer to Example Bank, IBAN XX00 0000 0000 0000, quoting the invoice number",
+        description="how to pay, printed on invoices",
+    )
+    late_fee_clause: str = Field(
+        "Overdue balances bear a late fee of 1.5% per full 30 days past due, simple interest.",
+        description="late-fee clause printed on invoices",
+    )
 
     @field_validator("company_timezone")
     @classmethod

@@ -63,6 +63,10 @@ class Dialect:
         """The first capture group of `pattern` in `value`, or NULL."""
         raise NotImplementedError
 
+    def matches(self, value: str, pattern: str) -> str:
+        """True when the whole of `value` matches the regular expression `pattern`."""
+        raise NotImplementedError
+
     def epoch_date_utc(self, seconds: str) -> str:
         """The UTC calendar date of a Unix time in seconds."""
         return f"cast(timezone('UTC', to_timestamp({seconds})) as date)"
@@ -105,6 +109,9 @@ class DuckDBDialect(Dialect):
 
     def regexp_group(self, value: str, pattern: str) -> str:
         return f"nullif(regexp_extract({value}, '{pattern}', 1), '')"
+
+    def matches(self, value: str, pattern: str) -> str:
+        return f"regexp_full_match({value}, '{pattern}')"
 
     def replace_table(self, table: str, select: str, *, temp: bool = False) -> list[str]:
         kind = "temp table" if temp else "table"
@@ -159,6 +166,9 @@ class PostgresDialect(Dialect):
 
     def regexp_group(self, value: str, pattern: str) -> str:
         return f"substring({value} from '{pattern}')"
+
+    def matches(self, value: str, pattern: str) -> str:
+        return f"({value} ~ '^(?:{pattern})$')"
 
     def replace_table(self, table: str, select: str, *, temp: bool = False) -> list[str]:
         # analyze: without statistics the planner takes a fresh table for empty

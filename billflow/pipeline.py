@@ -33,6 +33,8 @@ class StagingModel:
 
 STAGING_MODELS: tuple[StagingModel, ...] = (
     StagingModel("stg_hubspot__deal_stages", "hubspot", "pipelines", "pipeline_id"),
+    StagingModel("stg_hubspot__payment_schedules", "hubspot", "deals", "deal_id"),
+    StagingModel("stg_hubspot__retainer_fee_changes", "hubspot", "deals", "deal_id"),
     StagingModel("stg_hubspot__deals", "hubspot", "deals", "deal_id", has_rules=True),
     StagingModel("stg_hubspot__companies", "hubspot", "companies", "company_id"),
     StagingModel("stg_hubspot__owners", "hubspot", "owners", "owner_id"),
@@ -40,9 +42,11 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
     StagingModel("stg_teamwork__projects", "teamwork", "projects", "project_id"),
     StagingModel("stg_teamwork__people", "teamwork", "people", "person_id"),
     StagingModel("stg_teamwork__tasks", "teamwork", "tasks", "task_id"),
+    StagingModel("stg_teamwork__task_tags", "teamwork", "tasks", "task_id"),
     StagingModel("stg_teamwork__tags", "teamwork", "tags", "tag_id", has_rules=True),
     StagingModel("stg_teamwork__milestones", "teamwork", "milestones", "milestone_id"),
     StagingModel("stg_teamwork__milestone_tags", "teamwork", "milestones", "milestone_id"),
+    StagingModel("stg_teamwork__milestone_tasklists", "teamwork", "milestones", "milestone_id"),
     StagingModel("stg_teamwork__time_entries", "teamwork", "time", "entry_id", has_rules=True),
     StagingModel("stg_teamwork__rates", "teamwork", "rates", "record_id", has_rules=True),
     StagingModel("stg_stripe__events", "stripe", "events", "event_id"),
@@ -51,7 +55,12 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
 
 BILL_MODELS = (
     "intermediate/int_contracts.sql",
+    "intermediate/int_change_orders.sql",
+    "intermediate/int_milestone_progress.sql",
+    "intermediate/int_milestone_drafts.sql",
     "intermediate/int_time_entries.sql",
+    "intermediate/int_retainer_periods.sql",
+    "intermediate/int_installments.sql",
     "intermediate/int_draft_lines.sql",
     "intermediate/int_draft_line_sources.sql",
     "intermediate/int_drafts.sql",
@@ -68,7 +77,17 @@ PAYMENT_MODELS = (
     "marts/payment_applications.sql",
     "marts/invoices.sql",
 )
-AGE_MODELS = ("marts/ar_aging.sql", "marts/contracts.sql", "marts/invoice_drafts.sql")
+AGE_MODELS = (
+    "marts/ar_aging.sql",
+    "intermediate/int_contract_events.sql",
+    "marts/contract_history.sql",
+    "marts/contracts.sql",
+    "marts/invoice_drafts.sql",
+    "marts/installments.sql",
+    "marts/change_orders.sql",
+    "marts/project_costs.sql",
+    "marts/retainer_usage.sql",
+)
 FORECAST_MODELS = ("marts/cash_forecast.sql",)
 
 

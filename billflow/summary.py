@@ -35,6 +35,9 @@ class RunSummary:
     overdue: Totals = field(default_factory=dict)
     overdue_count: int = 0
     unapplied_cash: Totals = field(default_factory=dict)
+    ledger_invoices: int = 0
+    ledger_credit_notes: int = 0
+    ledger_total: Totals = field(default_factory=dict)
     duration_seconds: float = 0.0
     runs: int = 1
 
@@ -49,6 +52,9 @@ class RunSummary:
             f"  landed        {self.pages} pages, {self.records_new} new record versions, "
             f"{self.records_unchanged} unchanged",
             f"  invoices      {self.issued_count} issued, {_money(self.issued_total)}",
+            f"  in all        {_count(self.ledger_invoices, 'invoice')} and "
+            f"{_count(self.ledger_credit_notes, 'credit note')}: "
+            f"{_money(self.ledger_total)} net of credits",
             f"  drafts held   {len(self.held)}{_held(self.held, self.held_codes)}",
             f"  quarantined   {sum(self.quarantined.values())} records{_rules(self.quarantined)}",
             f"  receivables   {_money(self.open_receivables)} open; "
@@ -86,6 +92,8 @@ class RunSummary:
                 f"| open receivables | {_money(self.open_receivables)} |",
                 f"| overdue | {_money(self.overdue)} ({self.overdue_count} invoices) |",
                 f"| unapplied cash | {_money(self.unapplied_cash)} |",
+                f"| documents in all | {self.ledger_invoices} invoices, "
+                f"{self.ledger_credit_notes} credit notes, {_money(self.ledger_total)} |",
                 f"| duration | {self.duration_seconds:.1f} s |",
                 "",
                 "## Held drafts",
@@ -167,6 +175,15 @@ def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
     summary.overdue_count = int(
         wh.scalar(f"select count(*) from {build}.ar_aging where days_past_due > 0")
     )
+    summary.ledger_invoices = int(
+        wh.scalar(f"select count(*) from {build}.int_issued_invoices where kind = 'invoice'")
+    )
+    summary.ledger_credit_notes = int(
+        wh.scalar(f"select count(*) from {build}.int_issued_invoices where kind = 'credit_note'")
+    )
+    summary.ledger_total = _totals(
+        wh, f"select currency, sum(total) from {build}.int_issued_invoices group by 1"
+    )
     summary.unapplied_cash = _totals(
         wh,
         f"select currency, sum(unapplied_amount) from {build}.payments "
@@ -177,6 +194,10 @@ def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
 
 def _totals(wh: Warehouse, sql: str) -> Totals:
     return {currency: Decimal(amount) for currency, amount in sorted(wh.query(sql))}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _money(totals: Totals) -> str:

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.engine import make_url
 
 from billflow.config import Settings
-from billflow.contracts import Table, create_table_sql, load_layer
+from billflow.contracts import Table, create_table_sql, load_layer, sql_type
 from billflow.dialects import Dialect, dialect_for
 from billflow.errors import ConfigError, WarehouseUnavailableError, masked, one_line
 from billflow.paths import SQL_DIR
@@ -134,6 +134,26 @@ class Warehouse:
         for layer in PERSISTENT_LAYERS:
             for table in load_layer(layer).values():
                 self.execute(create_table_sql(table, self.qualified(table), self.dialect))
+                self._migrate(table)
+
+    def _migrate(self, table: Table) -> None:
+        """Bring a table made by an earlier release up to its contract: add the new columns
+        (nullable) and let columns the contract dropped take NULL. Nothing is deleted."""
+        schema = getattr(self.schemas, table.schema)
+        present = {
+            name
+            for (name,) in self.query(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{schema}' and table_name = '{table.name}'"
+            )
+        }
+        qualified = self.qualified(table)
+        for column in table.columns:
+            if column.name not in present:
+                kind = sql_type(column.type, self.dialect)
+                self.execute(f"alter table {qualified} add column {column.name} {kind}")
+        for name in sorted(present - set(table.column_names)):
+            self.execute(f"alter table {qualified} alter column {name} drop not null")
 
     def qualified(self, table: Table) -> str:
         return f"{getattr(self.schemas, table.schema)}.{table.name}"

@@ -22,6 +22,7 @@ from billflow.warehouse import Warehouse
 from connectors.base import Page
 from connectors.streams import SOURCES
 from tasks.bill import draft_invoices
+from tasks.documents import render_invoice_documents
 from tasks.forecast import forecast_cash
 from tasks.invoice import issue_invoices
 from tasks.land import fetch_source, land_raw
@@ -103,6 +104,7 @@ def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
     dispositions = check_conservation(run)
     if not dry_run:
         publish_marts(run, dispositions)
+        render_invoice_documents(run)
     result = RunSummary(
         as_of=run.as_of,
         run_id=run.run_id,

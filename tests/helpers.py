@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from billflow.cli import backfill_dates
+from billflow.commands import cancel_contract, credit_invoice, liquidate_contract
 from billflow.config import Settings
 from billflow.contracts import load_layer
 from billflow.generator import render
@@ -33,6 +34,23 @@ def run_nightly(as_of: date, **options: Any) -> RunSummary:
 
 def run_dates(dates: list[date], **options: Any) -> list[RunSummary]:
     return [run_nightly(as_of, **options) for as_of in dates]
+
+
+def run_demo_commands(settings: Settings) -> list[str]:
+    """The commands `make demo` runs after its backfill (the Makefile's `demo` target)."""
+    on = date(2026, 4, 15)
+    return [
+        cancel_contract(settings, "C-18405", "The client chose another vendor", "Ann Lee", on),
+        credit_invoice(
+            settings,
+            "INV-2026-000005",
+            reason="Chen's February hours were billed at the wrong rate",
+            actor="Ann Lee",
+            acted_on=on,
+            lines=[3],
+        ),
+        liquidate_contract(settings, "C-18412", "LIQ-2026-001", "Ann Lee", on),
+    ]
 
 
 def rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
@@ -76,11 +94,16 @@ def sample_scenario() -> dict[str, Any]:
 
 def render_pages(scenario: dict[str, Any], folder: Path) -> Path:
     """Render an (edited) scenario with the generator; returns the pages folder."""
+    return render_counted(scenario, folder)[0]
+
+
+def render_counted(scenario: dict[str, Any], folder: Path) -> tuple[Path, dict[str, int]]:
+    """Render an (edited) scenario; returns the pages folder and the records per stream."""
     folder.mkdir(parents=True)
     path = folder / "scenario.yml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-    render(path, folder / "pages")
-    return folder / "pages"
+    counts = render(path, folder / "pages")
+    return folder / "pages", counts
 
 
 def land(wh: Warehouse, source_dir: Path, run_id: str) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """HubSpot CRM pages (../shared/vendors/hubspot.md): deals and companies as search responses,
-the deal pipeline, owners, and deal-to-company associations as v4 batch reads.
+the deal pipelines (sales, then change orders), owners, and deal-to-company associations as
+v4 batch reads.
 
 Every property value is a string or null, as HubSpot sends it; properties are in HubSpot's
 alphabetical order, and a property requested for any deal is present (null) on every deal.
@@ -17,7 +18,6 @@ from billflow.generator.clock import hubspot_ts
 from billflow.generator.model import Company, Deal, Owner, Scenario
 from billflow.generator.pages import Json, Page, page_name
 
-PIPELINE_ID = "default"
 R = TypeVar("R")
 
 
@@ -38,6 +38,33 @@ STAGES: tuple[Stage, ...] = (
     Stage("closedwon", "Closed Won", "1.0", closed=True),
     Stage("closedlost", "Closed Lost", "0.0", closed=True),
 )
+"""The default (sales) pipeline's stages, in display order."""
+
+CHANGE_ORDER_STAGES: tuple[Stage, ...] = (
+    Stage("co_requested", "Requested", "0.5", closed=False),
+    Stage("co_approved", "Approved", "1.0", closed=True),
+    Stage("co_rejected", "Rejected", "0.0", closed=True),
+)
+"""Change orders are approved when closed-won (docs/sources.md, *Change orders*)."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    label: str
+    stages: tuple[Stage, ...]
+
+
+DEFAULT_PIPELINE = "default"
+CHANGE_ORDER_PIPELINE = "change_orders"
+PIPELINES: tuple[Pipeline, ...] = (
+    Pipeline(DEFAULT_PIPELINE, "Sales Pipeline", STAGES),
+    Pipeline(CHANGE_ORDER_PIPELINE, "Change orders", CHANGE_ORDER_STAGES),
+)
+"""Every deal pipeline, in the order the pipelines page lists them."""
+
+COMPANY_ADDRESS = ("address", "city", "state", "zip", "country")
+"""The company properties of the invoice's address block, null when the company has none."""
 
 
 def pages(scenario: Scenario) -> Iterator[Page]:
@@ -87,7 +114,7 @@ def _deal(deal: Deal, *, billing_keys: Sequence[str]) -> Json:
         "hs_lastmodifieddate": created,
         "hs_object_id": deal.id,
         "hubspot_owner_id": deal.owner_id,
-        "pipeline": PIPELINE_ID,
+        "pipeline": deal.pipeline,
     }
     properties.update({f"billing_{key}": deal.billing.get(key) for key in billing_keys})
     return _object(deal.id, dict(sorted(properties.items())), created)
@@ -98,13 +125,14 @@ def _company_renderer(scenario: Scenario) -> Callable[[Company], Json]:
 
 
 def _company(company: Company, *, created: str) -> Json:
-    properties = {
+    properties: dict[str, str | None] = {
         "createdate": created,
         "hs_lastmodifieddate": created,
         "hs_object_id": company.id,
         "name": company.name,
     }
-    return _object(company.id, properties, created)
+    properties.update({key: getattr(company, key) for key in COMPANY_ADDRESS})
+    return _object(company.id, dict(sorted(properties.items())), created)
 
 
 def _object(object_id: str, properties: Mapping[str, str | None], updated: str) -> Json:
@@ -119,17 +147,20 @@ def _object(object_id: str, properties: Mapping[str, str | None], updated: str) 
 
 def _pipelines_page(scenario: Scenario) -> Page:
     stamp = hubspot_ts(scenario.epoch)
-    stages = [_stage(stage, order, stamp) for order, stage in enumerate(STAGES)]
-    pipeline: Json = {
-        "id": PIPELINE_ID,
-        "label": "Sales Pipeline",
-        "displayOrder": 0,
+    results = [_pipeline(pipeline, order, stamp) for order, pipeline in enumerate(PIPELINES)]
+    return Page("hubspot", "pipelines", page_name(1), {"results": results}, len(results))
+
+
+def _pipeline(pipeline: Pipeline, order: int, stamp: str) -> Json:
+    return {
+        "id": pipeline.id,
+        "label": pipeline.label,
+        "displayOrder": order,
         "archived": False,
         "createdAt": stamp,
         "updatedAt": stamp,
-        "stages": stages,
+        "stages": [_stage(stage, n, stamp) for n, stage in enumerate(pipeline.stages)],
     }
-    return Page("hubspot", "pipelines", page_name(1), {"results": [pipeline]}, 1)
 
 
 def _stage(stage: Stage, order: int, stamp: str) -> Json:

@@ -7,6 +7,7 @@ silently drop a field from the rendered pages.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import TypeVar
 import yaml
 
 from billflow.generator.clock import parse_day, parse_timestamp
-from billflow.generator.hubspot import STAGES
+from billflow.generator.hubspot import COMPANY_ADDRESS, DEFAULT_PIPELINE, PIPELINES
 from billflow.generator.model import (
     Company,
     Deal,
@@ -251,7 +252,8 @@ def _owner(fields: _Fields) -> Owner:
 
 
 def _company(fields: _Fields) -> Company:
-    return Company(id=fields.take("id", _id_text), name=fields.take("name", _text))
+    address = {key: fields.maybe(key, _text, None) for key in COMPANY_ADDRESS}
+    return Company(id=fields.take("id", _id_text), name=fields.take("name", _text), **address)
 
 
 def _person(fields: _Fields) -> Person:
@@ -263,6 +265,7 @@ def _person(fields: _Fields) -> Person:
         first_name=first,
         last_name=last,
         email=fields.maybe("email", _text, default_email),
+        cost_rate=fields.maybe("cost_rate", _integer, None),
     )
 
 
@@ -272,21 +275,24 @@ def _project(fields: _Fields) -> Project:
         name=fields.take("name", _text),
         company_id=fields.take("company_id", _integer),
         status=fields.maybe("status", _text, "active"),
+        completed=fields.maybe("completed", parse_timestamp, None),
     )
 
 
 def _deal(fields: _Fields) -> Deal:
+    pipeline = fields.maybe("pipeline", _pipeline, DEFAULT_PIPELINE)
     return Deal(
         id=fields.take("id", _id_text),
         name=fields.take("name", _text),
         company_id=fields.maybe("company_id", _id_text, None),
         owner_id=fields.maybe("owner_id", _id_text, None),
-        stage=fields.take("stage", _stage),
+        stage=fields.take("stage", functools.partial(_stage, pipeline=pipeline)),
         amount=fields.maybe("amount", _property, None),
         currency=fields.maybe("currency", _text, None),
         created=fields.take("created", parse_timestamp),
         billing=_billing(fields.nested("billing")),
         close_date=fields.maybe("close_date", parse_timestamp, None),
+        pipeline=pipeline,
     )
 
 
@@ -300,10 +306,20 @@ def _billing(fields: _Fields | None) -> dict[str, str]:
     return {key: fields.take(key, _property) for key in fields.names()}
 
 
-def _stage(value: object) -> str:
+_STAGE_IDS = {pipeline.id: {stage.id for stage in pipeline.stages} for pipeline in PIPELINES}
+
+
+def _pipeline(value: object) -> str:
+    pipeline = _text(value)
+    if pipeline not in _STAGE_IDS:
+        raise ValueError(f"{pipeline!r} is not a pipeline; expected one of {sorted(_STAGE_IDS)}")
+    return pipeline
+
+
+def _stage(value: object, *, pipeline: str) -> str:
     stage = _text(value)
-    if stage not in {known.id for known in STAGES}:
-        raise ValueError(f"{stage!r} is not a stage of the default pipeline")
+    if stage not in _STAGE_IDS[pipeline]:
+        raise ValueError(f"{stage!r} is not a stage of the {pipeline} pipeline")
     return stage
 
 
@@ -323,6 +339,7 @@ def _task(fields: _Fields) -> Task:
         tasklist_id=fields.take("tasklist_id", _integer),
         estimate_minutes=fields.maybe("estimate_minutes", _integer, 0),
         completed=fields.maybe("completed", parse_timestamp, None),
+        tag_ids=fields.maybe("tag_ids", _int_list, ()),
     )
 
 

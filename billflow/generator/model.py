@@ -49,10 +49,15 @@ class Owner:
 
 @dataclass(frozen=True)
 class Company:
-    """A HubSpot company: the client on contracts and invoices."""
+    """A HubSpot company: the client on contracts and invoices, with its invoice address."""
 
     id: str
     name: str
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,24 +68,31 @@ class Person:
     first_name: str
     last_name: str
     email: str
+    cost_rate: int | None = None
+    """Cost per hour in minor units (Teamwork's `userCost`); None leaves the key out."""
 
 
 @dataclass(frozen=True)
 class Project:
-    """A Teamwork project; `company_id` is Teamwork's company, not HubSpot's."""
+    """A Teamwork project; `company_id` is Teamwork's company, not HubSpot's.
+
+    `completed` is when the project was completed (`completedAt`); `status` is independent.
+    """
 
     id: int
     name: str
     company_id: int
     status: str = "active"
+    completed: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
 class Deal:
-    """A HubSpot deal in the default pipeline.
+    """A HubSpot deal; `stage` is a stage id of its `pipeline` (hubspot.PIPELINES).
 
     `billing` holds the contract terms; each key becomes the deal property `billing_<key>`,
-    its value verbatim (HubSpot property values are strings).
+    its value verbatim (HubSpot property values are strings). A change order is a deal in
+    the `change_orders` pipeline whose billing names its contract (`parent_deal_id`).
     """
 
     id: str
@@ -93,6 +105,7 @@ class Deal:
     created: dt.datetime
     billing: Mapping[str, str] = field(default_factory=dict)
     close_date: dt.datetime | None = None
+    pipeline: str = "default"
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,7 @@ class Rate:
 
 @dataclass(frozen=True)
 class Task:
-    """A Teamwork task; open while `completed` is None."""
+    """A Teamwork task; open while `completed` is None. A `billing:rate` tag sets its rate."""
 
     id: int
     project_id: int
@@ -114,11 +127,12 @@ class Task:
     tasklist_id: int
     estimate_minutes: int
     completed: dt.datetime | None = None
+    tag_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Tag:
-    """A Teamwork tag; billing terms of milestones are tags (`billing:value=12000.00`)."""
+    """A Teamwork tag; billing terms of milestones and tasks are tags (docs/sources.md)."""
 
     id: int
     name: str

@@ -137,6 +137,55 @@ TASK_NAMES = (
 
 MILESTONE_NAMES = ("Discovery and design", "Build", "User acceptance", "Go-live")
 
+STEP_NAMES = ("preparation", "build", "review")
+"""The tasks of a milestone that completes step by step (a `billing:partial` milestone)."""
+
+DELIVERABLE_NAMES = ("Security report", "Architecture review", "Audit report", "Training day")
+
+CHANGE_ORDER_NAMES = (
+    "Extra language",
+    "Extra data source",
+    "Extra dashboards",
+    "Additional integration",
+    "Extended support",
+    "Extra reports",
+)
+
+STREETS = (
+    "Commerce Way",
+    "Harbour Road",
+    "Main Street",
+    "Park Avenue",
+    "Market Street",
+    "Station Road",
+    "Mill Lane",
+    "King Street",
+)
+
+CITIES = {
+    "USD": (
+        ("Seattle", "WA", "98101", "US"),
+        ("Portland", "ME", "04101", "US"),
+        ("Austin", "TX", "78701", "US"),
+        ("Denver", "CO", "80202", "US"),
+        ("Chicago", "IL", "60601", "US"),
+        ("Boston", "MA", "02108", "US"),
+        ("Sunnyvale", "CA", "94086", "US"),
+    ),
+    "EUR": (
+        ("Berlin", None, "10117", "DE"),
+        ("Hamburg", None, "20095", "DE"),
+        ("Paris", None, "75002", "FR"),
+        ("Amsterdam", None, "1012 AB", "NL"),
+        ("Madrid", None, "28013", "ES"),
+    ),
+    "JPY": (
+        ("Tokyo", "Tokyo", "100-0005", "JP"),
+        ("Osaka", "Osaka", "530-0001", "JP"),
+    ),
+}
+"""(city, state, zip, country) by the client's currency."""
+
 DESCRIPTIONS = (
     "Development",
     "Code review",

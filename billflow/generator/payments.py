@@ -1,4 +1,4 @@
-"""Random Stripe events: payments of the monthly invoices of signed time-and-materials contracts.
+"""Random Stripe events: payments of the invoices of signed monthly time-and-materials contracts.
 
 Invoice numbers follow billflow's series (`INV-<year>-000001`, ...) in the order the pipeline
 would roughly issue them, month by month; the amounts are plausible rather than exact (some

@@ -82,6 +82,8 @@ def _rel(item_id: int, kind: str) -> Json:
 
 
 def _project(project: Project, stamp: str) -> Json:
+    """`completedAt` is null while the project runs; completing it is its last update."""
+    completed = iso_z(project.completed) if project.completed else None
     return {
         "id": project.id,
         "name": project.name,
@@ -94,13 +96,14 @@ def _project(project: Project, stamp: str) -> Json:
         "startAt": None,
         "endAt": None,
         "createdAt": stamp,
-        "updatedAt": stamp,
-        "completedAt": None,
+        "updatedAt": completed or stamp,
+        "completedAt": completed,
     }
 
 
 def _person(person: Person, stamp: str) -> Json:
-    return {
+    """`userCost` (minor units per hour) only when the person has a cost rate."""
+    record: Json = {
         "id": person.id,
         "firstName": person.first_name,
         "lastName": person.last_name,
@@ -111,6 +114,9 @@ def _person(person: Person, stamp: str) -> Json:
         "createdAt": stamp,
         "updatedAt": stamp,
     }
+    if person.cost_rate is not None:
+        record["userCost"] = person.cost_rate
+    return record
 
 
 def _task(task: Task, stamp: str) -> Json:
@@ -127,7 +133,8 @@ def _task(task: Task, stamp: str) -> Json:
         "tasklistId": task.tasklist_id,
         "tasklist": _rel(task.tasklist_id, "tasklists"),
         "parentTaskId": None,
-        "tagIds": [],
+        "tagIds": list(task.tag_ids),
+        "tags": [_rel(i, "tags") for i in task.tag_ids],
         "assignees": [],
         "createdAt": stamp,
         "updatedAt": iso_z(task.completed) if task.completed else stamp,

@@ -12,7 +12,7 @@ with time_entries as (
     from {{ s.staging }}.stg_teamwork__time_entries__checked where _rule is not null
     union all
     select 'teamwork.time', disposition, count(*)
-    from {{ s.build }}.int_time_entries where disposition <> 'billable'
+    from {{ s.build }}.int_time_entries where disposition not in ('billable', 'retainer')
     group by disposition
     union all
     select
@@ -27,6 +27,13 @@ with time_entries as (
     inner join {{ s.build }}.invoice_drafts as drafts on drafts.draft_key = sources.draft_key
     where sources.stream = 'time'
     group by drafts.status
+    union all
+    select 'teamwork.time', 'covered_by_retainer', count(*)
+    from {{ s.build }}.int_time_entries
+    where disposition = 'retainer'
+      and entry_id not in (
+        select record_id from {{ s.build }}.int_draft_line_sources where stream = 'time'
+      )
 ),
 
 events as (
@@ -52,7 +59,10 @@ deals as (
     from {{ s.staging }}.stg_hubspot__deals__checked where _rule is not null
     union all
     select 'hubspot.deals', 'pipeline_deal', count(*)
-    from {{ s.staging }}.stg_hubspot__deals where not is_contract
+    from {{ s.staging }}.stg_hubspot__deals where not is_contract and not is_change_order
+    union all
+    select 'hubspot.deals', 'change_order', count(*)
+    from {{ s.staging }}.stg_hubspot__deals where is_change_order
     union all
     select 'hubspot.deals', 'not_yet_effective', count(*)
     from {{ s.staging }}.stg_hubspot__deals where is_contract and created_date > {{ as_of }}

@@ -1,8 +1,18 @@
-{#- Contracts as of the run: clean contract deals the run can see, with their terms resolved. -#}
+{#-
+  Contracts as of the run: clean contract deals the run can see, with their terms resolved
+  and the events of their lifecycle (signing, cancellation, liquidation) as of as_of.
+-#}
 with deals as (
     select *
     from {{ s.staging }}.stg_hubspot__deals
     where is_contract and created_date <= {{ as_of }}
+),
+
+commands as (
+    select target, command, min(acted_on) as acted_on
+    from {{ s.audit }}.commands
+    where command in ('contract.cancel', 'contract.liquidate') and acted_on <= {{ as_of }}
+    group by target, command
 ),
 
 final as (
@@ -14,10 +24,12 @@ final as (
         coalesce(companies.company_name, 'Company ' || deal_companies.company_id) as client_name,
         deals.project_id,
         projects.project_name,
+        projects.completed_date as project_completed_date,
         deals.owner_id as sales_rep_id,
         owners.owner_name as sales_rep_name,
         deals.billing_model,
-        deals.billing_model = 'milestone' as prices_include_tax,
+        deals.billing_model in ('milestone', 'installments') as prices_include_tax,
+        deals.billing_cycle,
         deals.currency,
         currencies.minor_factor,
         currencies.unit,
@@ -32,8 +44,20 @@ final as (
             case when deals.signed_date <= {{ as_of }} then deals.signed_date end
         ) as effective_date,
         deals.effective_date as billing_starts,
-        cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer) as hours_tolerance_minutes,
-        coalesce(deals.signed_date <= {{ as_of }}, false) as is_signed
+        {#- the anchor of two-week cycles and the start of a retainer -#}
+        coalesce(deals.effective_date, deals.signed_date) as cycle_anchor,
+        deals.end_date,
+        cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer)
+            as hours_tolerance_minutes,
+        cast(round(deals.hours_cap * 60, 0) as bigint) as cap_minutes,
+        {{ money.round_to_minor('deals.retainer_fee', 'currencies.minor_factor') }} as retainer_fee_minor,
+        cast(round(coalesce(deals.retainer_hours, 0) * 60, 0) as bigint) as retainer_minutes,
+        {{ money.round_to_minor('deals.overage_rate', 'currencies.minor_factor') }} as overage_rate_minor,
+        coalesce(deals.signed_date <= {{ as_of }}, false) as is_signed,
+        deals.created_date,
+        cancelled.acted_on as cancelled_on,
+        liquidated.acted_on as liquidated_on,
+        cancelled.acted_on is null and liquidated.acted_on is null as is_open
     from deals
     inner join {{ s.staging }}.currencies as currencies on currencies.code = deals.currency
     left join {{ s.staging }}.stg_hubspot__deal_companies as deal_companies
@@ -42,6 +66,10 @@ final as (
         on companies.company_id = deal_companies.company_id
     left join {{ s.staging }}.stg_hubspot__owners as owners on owners.owner_id = deals.owner_id
     left join {{ s.staging }}.stg_teamwork__projects as projects on projects.project_id = deals.project_id
+    left join commands as cancelled
+        on cancelled.target = deals.contract_code and cancelled.command = 'contract.cancel'
+    left join commands as liquidated
+        on liquidated.target = deals.contract_code and liquidated.command = 'contract.liquidate'
 )
 
 select * from final

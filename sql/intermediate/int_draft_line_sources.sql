@@ -1,29 +1,57 @@
 {#- Lineage of every proposed line: the source records it was computed from. -#}
-with time_sources as (
-    select
-        lines.draft_key,
-        lines.line_no,
-        'teamwork' as source,
-        'time' as stream,
+with lines as (
+    select * from {{ s.build }}.int_draft_lines
+),
+
+time_sources as (
+    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
         entries.entry_id as record_id
-    from {{ s.build }}.int_draft_lines as lines
+    from lines
     inner join {{ s.build }}.int_time_entries as entries
         on entries.draft_key = lines.draft_key
-        and entries.person_id = lines.person_id
         and entries.disposition = 'billable'
+        and (
+            (entries.rate_basis = 'person' and entries.person_id = lines.person_id)
+            or (entries.rate_basis = 'task' and entries.task_id = lines.task_id)
+        )
+        and entries.rate_minor = lines.rate_minor
     where lines.line_type = 'time'
 ),
 
 milestone_sources as (
-    select draft_key, line_no, 'teamwork' as source, 'milestones' as stream, trigger_id as record_id
-    from {{ s.build }}.int_draft_lines
-    where line_type = 'milestone'
+    select draft_key, line_no, 'teamwork' as source, 'milestones' as stream, reference as record_id
+    from lines
+    where line_type in ('milestone', 'milestone_partial', 'deliverable')
+),
+
+deal_sources as (
+    select lines.draft_key, lines.line_no, 'hubspot' as source, 'deals' as stream,
+        case when lines.line_type = 'change_order' then lines.reference else contracts.deal_id end
+            as record_id
+    from lines
+    inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = lines.contract_code
+    where lines.line_type in ('installment', 'retainer', 'change_order')
+),
+
+overage_sources as (
+    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
+        entries.entry_id as record_id
+    from lines
+    inner join {{ s.build }}.int_time_entries as entries
+        on entries.contract_code = lines.contract_code
+        and entries.period = lines.reference
+        and entries.disposition = 'retainer'
+    where lines.line_type = 'overage'
 ),
 
 final as (
     select * from time_sources
     union all
     select * from milestone_sources
+    union all
+    select * from deal_sources
+    union all
+    select * from overage_sources
 )
 
 select * from final

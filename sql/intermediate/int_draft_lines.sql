@@ -1,21 +1,33 @@
 {#-
-  Proposed invoice lines, one per draft and line. Time lines: one per person and rate for a
-  contract's closed period, amount = half-up(sum of minutes x rate / 60). Milestone lines: the
-  completed milestone's value (tax-inclusive, as fixed prices are).
+  Proposed invoice lines of every trigger of the matrix (docs/billing.md), one row per line:
+    time          one per (draft, person or task rate, rate): half-up(minutes x rate / 60), net
+    milestone, milestone_partial, deliverable, installment    fixed prices, tax included
+    retainer      the cycle's prorated fee, in advance, net
+    overage       the previous cycle's hours beyond the allocation, in arrears, net
+    change_order  an approved change order, tax included, on the contract's next draft, or
+                  alone once it has waited `pending_item_days`
 -#}
-with time_groups as (
+with contracts as (
+    select * from {{ s.build }}.int_contracts
+),
+
+time_groups as (
     select
         entries.draft_key,
         entries.contract_code,
-        entries.period,
+        min(entries.period) as period,
         min(entries.period_start) as period_start,
         min(entries.period_end) as period_end,
-        entries.person_id,
+        min(entries.trigger_date) as trigger_date,
+        entries.rate_basis,
+        case when entries.rate_basis = 'task' then entries.task_id else entries.person_id end as rated_id,
         entries.rate_minor,
-        sum(entries.minutes) as minutes
+        sum(entries.billable_minutes) as minutes
     from {{ s.build }}.int_time_entries as entries
     where entries.disposition = 'billable'
-    group by entries.draft_key, entries.contract_code, entries.period, entries.person_id, entries.rate_minor
+    group by entries.draft_key, entries.contract_code, entries.rate_basis,
+        case when entries.rate_basis = 'task' then entries.task_id else entries.person_id end,
+        entries.rate_minor
 ),
 
 time_lines as (
@@ -26,70 +38,246 @@ time_lines as (
         groups.period as trigger_id,
         groups.period_start,
         groups.period_end,
-        groups.period_end as trigger_date,
+        groups.trigger_date,
         'time' as line_type,
-        coalesce(people.person_name, 'Person ' || groups.person_id) as description,
-        groups.person_id,
-        groups.minutes,
+        case groups.rate_basis
+            when 'task' then coalesce(tasks.task_name, 'Task ' || groups.rated_id)
+            else coalesce(people.person_name, 'Person ' || groups.rated_id)
+        end as description,
+        case when groups.rate_basis = 'person' then groups.rated_id end as person_id,
+        case when groups.rate_basis = 'task' then groups.rated_id end as task_id,
+        cast(groups.minutes as bigint) as minutes,
         {{ money.hours('groups.minutes') }} as quantity,
         {{ money.from_minor('groups.rate_minor', 'contracts.unit') }} as unit_price,
         {{ money.time_amount_minor('groups.minutes', 'groups.rate_minor') }} as amount_minor,
+        false as tax_inclusive,
+        cast(groups.rate_minor as bigint) as rate_minor,
+        cast(null as text) as reference,
         contracts.unit
     from time_groups as groups
-    inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = groups.contract_code
-    left join {{ s.staging }}.stg_teamwork__people as people on people.person_id = groups.person_id
-),
-
-milestone_values as (
-    select links.milestone_id, max(tags.billing_value) as billing_value
-    from {{ s.staging }}.stg_teamwork__milestone_tags as links
-    inner join {{ s.staging }}.stg_teamwork__tags as tags on tags.tag_id = links.tag_id
-    where tags.billing_value is not null
-    group by links.milestone_id
+    inner join contracts on contracts.contract_code = groups.contract_code
+    left join {{ s.staging }}.stg_teamwork__people as people
+        on groups.rate_basis = 'person' and people.person_id = groups.rated_id
+    left join {{ s.staging }}.stg_teamwork__tasks as tasks
+        on groups.rate_basis = 'task' and tasks.task_id = groups.rated_id
 ),
 
 milestone_lines as (
     select
-        contracts.contract_code || ':milestone:' || milestones.milestone_id as draft_key,
-        contracts.contract_code,
-        'milestone' as trigger_type,
-        milestones.milestone_id as trigger_id,
-        milestones.completed_date as period_start,
-        milestones.completed_date as period_end,
-        milestones.completed_date as trigger_date,
-        'milestone' as line_type,
-        'Milestone: ' || milestones.milestone_name as description,
+        drafts.draft_key,
+        drafts.contract_code,
+        drafts.kind as trigger_type,
+        drafts.milestone_id as trigger_id,
+        drafts.trigger_date as period_start,
+        drafts.trigger_date as period_end,
+        drafts.trigger_date,
+        drafts.kind as line_type,
+        drafts.description,
         cast(null as text) as person_id,
+        cast(null as text) as task_id,
         cast(null as bigint) as minutes,
         cast(1 as decimal(12,2)) as quantity,
-        cast(milestone_values.billing_value as {{ d.money }}) as unit_price,
-        {{ money.round_to_minor('milestone_values.billing_value', 'contracts.minor_factor') }} as amount_minor,
-        contracts.unit
-    from {{ s.staging }}.stg_teamwork__milestones as milestones
-    inner join milestone_values on milestone_values.milestone_id = milestones.milestone_id
-    inner join {{ s.build }}.int_contracts as contracts on contracts.project_id = milestones.project_id
-    where contracts.billing_model = 'milestone'
-      and contracts.is_signed
-      and milestones.is_completed
-      and milestones.completed_date <= {{ as_of }}
-      and contracts.contract_code || ':milestone:' || milestones.milestone_id
-          not in (select draft_key from {{ s.marts }}.invoices)
+        {{ money.from_minor('drafts.amount_minor', 'drafts.unit') }} as unit_price,
+        drafts.amount_minor,
+        true as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        drafts.milestone_id as reference,
+        drafts.unit
+    from {{ s.build }}.int_milestone_drafts as drafts
+    inner join contracts on contracts.contract_code = drafts.contract_code
+    where drafts.has_value
 ),
 
-lines as (
+installment_lines as (
+    select
+        installments.draft_key,
+        installments.contract_code,
+        'installment' as trigger_type,
+        cast(installments.installment_no as text) as trigger_id,
+        installments.due_trigger_date as period_start,
+        installments.due_trigger_date as period_end,
+        installments.due_trigger_date as trigger_date,
+        'installment' as line_type,
+        'Installment ' || cast(installments.installment_no as text) || ' of '
+            || cast(installments.installments as text) || ' ('
+            || cast(cast(installments.percent as decimal(9,2)) as text) || '%), '
+            || installments.label as description,
+        cast(null as text) as person_id,
+        cast(null as text) as task_id,
+        cast(null as bigint) as minutes,
+        cast(1 as decimal(12,2)) as quantity,
+        installments.amount as unit_price,
+        installments.amount_minor,
+        true as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        cast(installments.installment_no as text) as reference,
+        installments.unit
+    from {{ s.build }}.int_installments as installments
+    inner join contracts on contracts.contract_code = installments.contract_code
+    where installments.due_trigger_date <= {{ as_of }}
+      and contracts.is_signed and contracts.is_open
+),
+
+retainer_lines as (
+    select
+        cycles.contract_code || ':retainer:' || cycles.period as draft_key,
+        cycles.contract_code,
+        'retainer' as trigger_type,
+        cycles.period as trigger_id,
+        cycles.period_start,
+        cycles.period_end,
+        cycles.period_start as trigger_date,
+        'retainer' as line_type,
+        'Retainer ' || cycles.period
+            || case when cycles.active_days < cycles.cycle_days
+                then ' (' || cast(cycles.active_days as text) || ' of ' || cast(cycles.cycle_days as text) || ' days)'
+                else '' end as description,
+        cast(null as text) as person_id,
+        cast(null as text) as task_id,
+        cast(null as bigint) as minutes,
+        cast(1 as decimal(12,2)) as quantity,
+        {{ money.from_minor('cycles.fee_minor', 'cycles.unit') }} as unit_price,
+        cycles.fee_minor as amount_minor,
+        false as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        cycles.period as reference,
+        cycles.unit
+    from {{ s.build }}.int_retainer_periods as cycles
+    inner join contracts on contracts.contract_code = cycles.contract_code
+    where cycles.active_days > 0 and contracts.is_open
+),
+
+overages as (
+    select
+        cycles.*,
+        lead(cycles.period) over (partition by cycles.contract_code order by cycles.period_start)
+            as next_period
+    from {{ s.build }}.int_retainer_periods as cycles
+),
+
+overage_lines as (
+    select
+        case when overages.has_next
+            then overages.contract_code || ':retainer:' || overages.next_period
+            else overages.contract_code || ':overage:' || overages.period
+        end as draft_key,
+        overages.contract_code,
+        case when overages.has_next then 'retainer' else 'overage' end as trigger_type,
+        case when overages.has_next then overages.next_period else overages.period end as trigger_id,
+        overages.period_start,
+        overages.period_end,
+        overages.period_end as trigger_date,
+        'overage' as line_type,
+        'Hours beyond the allocation, ' || overages.period as description,
+        cast(null as text) as person_id,
+        cast(null as text) as task_id,
+        cast(overages.overage_minutes as bigint) as minutes,
+        {{ money.hours('overages.overage_minutes') }} as quantity,
+        {{ money.from_minor('overages.overage_rate_minor', 'overages.unit') }} as unit_price,
+        overages.overage_minor as amount_minor,
+        false as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        overages.period as reference,
+        overages.unit
+    from overages
+    where overages.overage_minutes > 0
+      and overages.has_ended
+      and (not overages.has_next or overages.next_period is not null)
+),
+
+all_triggered as (
     select * from time_lines
     union all
     select * from milestone_lines
+    union all
+    select * from installment_lines
+    union all
+    select * from retainer_lines
+    union all
+    select * from overage_lines
+),
+
+triggered as (
+    select *
+    from all_triggered
+    where draft_key not in (select draft_key from {{ s.marts }}.invoices)
+),
+
+issued_change_orders as (
+    select distinct record_id
+    from {{ s.marts }}.invoice_line_sources
+    where source = 'hubspot' and stream = 'deals'
+),
+
+first_drafts as (
+    select contract_code, min(draft_key) as draft_key
+    from triggered
+    group by contract_code
+),
+
+pending_change_orders as (
+    select
+        orders.*,
+        case
+            when {{ as_of }} < cast(orders.approved_on + {{ cfg.pending_item_days }} as date)
+                then first_drafts.draft_key
+            else orders.contract_code || ':change_order:' || orders.change_order_id
+        end as draft_key
+    from {{ s.build }}.int_change_orders as orders
+    left join first_drafts on first_drafts.contract_code = orders.contract_code
+    where orders.change_order_id not in (select record_id from issued_change_orders)
+),
+
+change_order_lines as (
+    select
+        pending.draft_key,
+        pending.contract_code,
+        coalesce(host.trigger_type, 'change_order') as trigger_type,
+        coalesce(host.trigger_id, pending.change_order_id) as trigger_id,
+        coalesce(host.period_start, pending.approved_on) as period_start,
+        coalesce(host.period_end, pending.approved_on) as period_end,
+        coalesce(host.trigger_date, pending.approved_on) as trigger_date,
+        'change_order' as line_type,
+        'Change order: ' || pending.deal_name as description,
+        cast(null as text) as person_id,
+        cast(null as text) as task_id,
+        cast(null as bigint) as minutes,
+        cast(1 as decimal(12,2)) as quantity,
+        {{ money.from_minor('pending.amount_minor', 'pending.unit') }} as unit_price,
+        pending.amount_minor,
+        true as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        pending.change_order_id as reference,
+        pending.unit
+    from pending_change_orders as pending
+    left join (
+        select draft_key, min(trigger_type) as trigger_type, min(trigger_id) as trigger_id,
+            min(period_start) as period_start, max(period_end) as period_end,
+            max(trigger_date) as trigger_date
+        from triggered group by draft_key
+    ) as host on host.draft_key = pending.draft_key
+    where pending.draft_key is not null
+),
+
+lines as (
+    select * from triggered
+    union all
+    select * from change_order_lines
 ),
 
 final as (
     select
         lines.*,
         {{ money.from_minor('lines.amount_minor', 'lines.unit') }} as amount,
-        row_number() over (
+        cast(row_number() over (
             partition by lines.draft_key
-            order by lines.description, lines.person_id, lines.unit_price
-        ) as line_no
+            order by
+                case lines.line_type
+                    when 'installment' then 1 when 'milestone' then 2 when 'milestone_partial' then 3
+                    when 'deliverable' then 4 when 'retainer' then 5 when 'overage' then 6
+                    when 'time' then 7 else 8 end,
+                lines.description, lines.person_id, lines.task_id, lines.unit_price
+        ) as integer) as line_no
     from lines
 )
 

@@ -1,23 +1,26 @@
 {#-
-  One proposal per natural key (contract, trigger type, trigger id) not issued yet, with its
-  totals and the time figures reconciliation compares. Tax: fixed-price lines include it
-  (tax = gross x r / (1 + r)); time lines are net and tax is added per invoice. Both computed
-  once per draft, half-up.
+  One proposal per natural key not issued yet, with its totals and the time figures
+  reconciliation compares. Tax is computed once per draft and basis (docs/billing.md):
+    lines that include tax (fixed prices):  tax = half-up(gross x r / (1 + r))
+    lines that exclude it (time, retainer): tax = half-up(net x r), added on top
+  subtotal = everything without tax; total = subtotal + tax.
 -#}
 with line_totals as (
     select
-        draft_key,
-        min(contract_code) as contract_code,
-        min(trigger_type) as trigger_type,
-        min(trigger_id) as trigger_id,
-        min(period_start) as period_start,
-        min(period_end) as period_end,
-        min(trigger_date) as trigger_date,
-        sum(amount_minor) as lines_minor,
-        sum(minutes) as minutes_priced,
+        lines.draft_key,
+        min(lines.contract_code) as contract_code,
+        {#- a draft's trigger is its first line's (lines are ordered by what triggers them) -#}
+        min(case when lines.line_no = 1 then lines.trigger_type end) as trigger_type,
+        min(case when lines.line_no = 1 then lines.trigger_id end) as trigger_id,
+        min(case when lines.line_no = 1 then lines.period_start end) as period_start,
+        min(case when lines.line_no = 1 then lines.period_end end) as period_end,
+        min(case when lines.line_no = 1 then lines.trigger_date end) as trigger_date,
+        sum(case when tax_inclusive then amount_minor else 0 end) as gross_minor,
+        sum(case when tax_inclusive then 0 else amount_minor end) as net_minor,
+        sum(case when line_type = 'time' then minutes else 0 end) as minutes_priced,
         count(*) as line_count
-    from {{ s.build }}.int_draft_lines
-    group by draft_key
+    from {{ s.build }}.int_draft_lines as lines
+    group by lines.draft_key
 ),
 
 {#- minutes this run could bill for a period: priced or waiting for a rate -#}
@@ -28,8 +31,9 @@ considered as (
         min(period) as period,
         min(period_start) as period_start,
         min(period_end) as period_end,
-        sum(minutes) as minutes_considered,
-        sum(case when disposition = 'unpriced' then minutes else 0 end) as minutes_unpriced
+        min(trigger_date) as trigger_date,
+        sum(billable_minutes) as minutes_considered,
+        sum(case when disposition = 'unpriced' then billable_minutes else 0 end) as minutes_unpriced
     from {{ s.build }}.int_time_entries
     where disposition in ('billable', 'unpriced')
     group by draft_key
@@ -44,8 +48,9 @@ unpriced_only as (
         period as trigger_id,
         period_start,
         period_end,
-        period_end as trigger_date,
-        0 as lines_minor,
+        trigger_date,
+        0 as gross_minor,
+        0 as net_minor,
         0 as minutes_priced,
         0 as line_count
     from considered
@@ -63,15 +68,11 @@ taxed as (
         drafts.*,
         contracts.currency,
         contracts.unit,
-        contracts.prices_include_tax,
         contracts.tax_rate,
         coalesce(considered.minutes_considered, 0) as minutes_considered,
         coalesce(considered.minutes_unpriced, 0) as minutes_unpriced,
-        case
-            when contracts.prices_include_tax
-                then {{ money.tax_in_gross_minor('drafts.lines_minor', 'contracts.tax_ppm') }}
-            else {{ money.tax_on_net_minor('drafts.lines_minor', 'contracts.tax_ppm') }}
-        end as tax_minor
+        {{ money.tax_in_gross_minor('drafts.gross_minor', 'contracts.tax_ppm') }} as tax_included_minor,
+        {{ money.tax_on_net_minor('drafts.net_minor', 'contracts.tax_ppm') }} as tax_added_minor
     from drafts
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = drafts.contract_code
     left join considered on considered.draft_key = drafts.draft_key
@@ -87,16 +88,16 @@ final as (
         period_end,
         trigger_date,
         currency,
-        prices_include_tax,
         tax_rate,
         line_count,
         minutes_considered,
         minutes_unpriced,
         minutes_priced,
-        {{ money.from_minor('lines_minor', 'unit') }} as lines_total,
-        {{ money.from_minor('case when prices_include_tax then lines_minor - tax_minor else lines_minor end', 'unit') }} as subtotal,
-        {{ money.from_minor('tax_minor', 'unit') }} as tax,
-        {{ money.from_minor('case when prices_include_tax then lines_minor else lines_minor + tax_minor end', 'unit') }} as total
+        {{ money.from_minor('gross_minor + net_minor', 'unit') }} as lines_total,
+        {{ money.from_minor('gross_minor - tax_included_minor + net_minor', 'unit') }} as subtotal,
+        {{ money.from_minor('tax_included_minor + tax_added_minor', 'unit') }} as tax,
+        {{ money.from_minor('tax_included_minor', 'unit') }} as tax_included,
+        {{ money.from_minor('gross_minor + net_minor + tax_added_minor', 'unit') }} as total
     from taxed
 )
 

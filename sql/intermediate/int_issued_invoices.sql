@@ -1,14 +1,15 @@
 {#-
-  The invoice ledger after this run: every document already issued (never edited) plus the
-  READY drafts issued now. Numbers continue the series (document type, year) in the order
-  (issue date, contract code, natural key); a natural key is issued once, ever.
+  The document ledger after this run: every document already issued (invoices and credit
+  notes, never edited) plus the READY drafts issued now. Numbers continue the series
+  (document type, year) in the order (issue date, contract code, natural key); a natural key
+  is issued once, ever.
 -#}
 with existing as (
     select
         invoice_number, kind, series_year, series_seq, draft_key, contract_code, client_id,
         client_name, currency, issue_date, due_date, terms_days, po_number, trigger_type,
-        trigger_id, period_start, period_end, trigger_date, prices_include_tax, tax_rate,
-        lines_total, subtotal, tax, total
+        trigger_id, period_start, period_end, trigger_date, tax_rate, lines_total, subtotal,
+        tax, tax_included, total, credits_invoice_number
     from {{ s.marts }}.invoices
 ),
 
@@ -60,12 +61,13 @@ new_invoices as (
         numbered.period_start,
         numbered.period_end,
         numbered.trigger_date,
-        numbered.prices_include_tax,
         numbered.tax_rate,
         numbered.lines_total,
         numbered.subtotal,
         numbered.tax,
-        numbered.total
+        numbered.tax_included,
+        numbered.total,
+        cast(null as text) as credits_invoice_number
     from numbered
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = numbered.contract_code
 ),

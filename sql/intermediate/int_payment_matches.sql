@@ -1,7 +1,7 @@
 {#-
   Effective payments matched to invoices by metadata.invoice_number (same currency). Several
   payments on one invoice apply in order of arrival (date, event time, event id), each up to
-  the balance the earlier ones left; what does not fit stays unapplied.
+  the balance the earlier ones and any credit notes left; what does not fit stays unapplied.
 -#}
 with payments as (
     select payments.*, currencies.unit, currencies.minor_factor
@@ -10,16 +10,26 @@ with payments as (
     where payments.payment_date <= {{ as_of }}
 ),
 
+credits as (
+    select credits_invoice_number as invoice_number, -sum(total) as amount_credited
+    from {{ s.build }}.int_issued_invoices
+    where kind = 'credit_note' and issue_date <= {{ as_of }}
+    group by credits_invoice_number
+),
+
 matched as (
     select
         payments.*,
         invoices.invoice_number,
         invoices.currency as invoice_currency,
-        {{ money.round_to_minor('invoices.total', 'payments.minor_factor') }} as invoice_total_minor,
+        {{ money.round_to_minor('invoices.total - coalesce(credits.amount_credited, 0)', 'payments.minor_factor') }}
+            as invoice_total_minor,
         case
             when payments.invoice_number_ref is null then 'no invoice_number in the payment metadata'
             when invoices.invoice_number is null
                 then 'invoice ' || payments.invoice_number_ref || ' does not exist'
+            when invoices.kind <> 'invoice'
+                then payments.invoice_number_ref || ' is a credit note, not an invoice'
             when invoices.currency <> payments.currency
                 then 'currency ' || payments.currency || ' differs from invoice '
                     || invoices.invoice_number || ' in ' || invoices.currency
@@ -27,6 +37,7 @@ matched as (
     from payments
     left join {{ s.build }}.int_issued_invoices as invoices
         on invoices.invoice_number = payments.invoice_number_ref
+    left join credits on credits.invoice_number = invoices.invoice_number
 ),
 
 ordered as (

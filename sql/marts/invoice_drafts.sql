@@ -44,7 +44,10 @@ pending as (
 ),
 
 line_minutes as (
-    select invoice_number, count(*) as line_count, coalesce(sum(minutes), 0) as minutes
+    select
+        invoice_number,
+        count(*) as line_count,
+        coalesce(sum(case when line_type = 'time' then minutes end), 0) as minutes
     from {{ s.build }}.invoice_lines
     group by invoice_number
 ),

@@ -1,6 +1,7 @@
 {#-
   The checks of every draft of this run, one row per (draft, check), with the figures compared
-  and the tolerance used (DESIGN's hold reason codes; a failed check holds the draft):
+  and the tolerance used (DESIGN's hold reason codes; a failed check holds the draft). The two
+  time checks apply to every draft that bills time (time periods, hybrid milestones):
     HOURS_MISMATCH      billable hours logged in Teamwork for the period vs the hours the draft
                         covers; they differ when logged time was quarantined
     MISSING_RATE        billable hours on the draft that no rate prices
@@ -16,8 +17,9 @@ with drafts as (
 
 quarantined_time as (
     select
-        contracts.contract_code || ':time:'
-            || {{ d.year_month('checked.entry_date') }} as draft_key,
+        contracts.contract_code || ':time:' || {{ periods.id(
+            periods.first_day('checked.entry_date', 'contracts.billing_cycle', 'contracts.cycle_anchor'),
+            'contracts.billing_cycle') }} as draft_key,
         sum(checked.minutes) as minutes,
         string_agg(
             'entry ' || checked.entry_id || ' (' || checked._rule || ')', ', '
@@ -56,7 +58,7 @@ hours_mismatch as (
         quarantined_time.entries as about
     from drafts
     left join quarantined_time on quarantined_time.draft_key = drafts.draft_key
-    where drafts.trigger_type = 'time'
+    where drafts.trigger_type = 'time' or drafts.minutes_considered > 0
 ),
 
 missing_rate as (
@@ -72,7 +74,7 @@ missing_rate as (
         unpriced_people.names as about
     from drafts
     left join unpriced_people on unpriced_people.draft_key = drafts.draft_key
-    where drafts.trigger_type = 'time'
+    where drafts.trigger_type = 'time' or drafts.minutes_considered > 0
 ),
 
 non_positive_total as (

@@ -2,6 +2,11 @@ with final as (
     select
         record_id as company_id,
         r->'properties'->>'name' as company_name,
+        nullif(r->'properties'->>'address', '') as address,
+        nullif(r->'properties'->>'city', '') as city,
+        nullif(r->'properties'->>'state', '') as state,
+        nullif(r->'properties'->>'zip', '') as zip,
+        nullif(r->'properties'->>'country', '') as country,
         cast(null as text) as _rule
     from {{ versions.latest('hubspot', 'companies') }} as latest
     where coalesce(r->>'archived', 'false') <> 'true'

@@ -1,4 +1,4 @@
-{#- HubSpot deals typed; the contract flag follows the configured pipeline and stage. -#}
+{#- HubSpot deals typed: contracts, change orders and pipeline deals, with every billing term. -#}
 with deals as (
     select record_id, r, r->'properties' as p
     from {{ versions.latest('hubspot', 'deals') }} as latest
@@ -39,6 +39,22 @@ typed as (
         {{ parse.hubspot_date("p->>'billing_effective_date'") }} as effective_date,
         coalesce(nullif(p->>'billing_contract_code', ''), 'C-' || deals.record_id) as contract_code,
         {{ parse.integer("p->>'billing_hours_tolerance_minutes'") }} as hours_tolerance_minutes,
+        lower(coalesce(nullif(p->>'billing_cycle', ''), 'monthly')) as billing_cycle,
+        p->>'billing_hours_cap' as hours_cap_text,
+        {{ parse.decimal("p->>'billing_hours_cap'") }} as hours_cap,
+        p->>'billing_retainer_fee' as retainer_fee_text,
+        {{ parse.decimal("p->>'billing_retainer_fee'") }} as retainer_fee,
+        p->>'billing_retainer_hours' as retainer_hours_text,
+        {{ parse.decimal("p->>'billing_retainer_hours'") }} as retainer_hours,
+        p->>'billing_overage_rate' as overage_rate_text,
+        {{ parse.decimal("p->>'billing_overage_rate'") }} as overage_rate,
+        {{ parse.hubspot_date("p->>'billing_end_date'") }} as end_date,
+        nullif(p->>'billing_payment_schedule', '') as payment_schedule,
+        nullif(p->>'billing_parent_deal_id', '') as parent_deal_id,
+        p->>'pipeline' = '{{ cfg.change_order_pipeline_id }}'
+            and nullif(p->>'billing_parent_deal_id', '') is not null as is_change_order,
+        coalesce(stages.is_closed and stages.probability >= 1, false) as is_closed_won,
+        coalesce(stages.is_closed and stages.probability = 0, false) as is_closed_lost,
         coalesce(
             stages.display_order >= (select display_order from contract_stage)
             and p->>'pipeline' = '{{ cfg.contract_pipeline_id }}'
@@ -50,25 +66,62 @@ typed as (
         on stages.pipeline_id = deals.p->>'pipeline' and stages.stage_id = deals.p->>'dealstage'
 ),
 
+schedules as (
+    select
+        deal_id,
+        sum(percent) as percent_total,
+        min(case when is_valid then 1 else 0 end) as all_valid
+    from {{ s.staging }}.stg_hubspot__payment_schedules__checked
+    group by deal_id
+),
+
+fee_changes as (
+    select deal_id, min(case when is_valid then 1 else 0 end) as all_valid
+    from {{ s.staging }}.stg_hubspot__retainer_fee_changes__checked
+    group by deal_id
+),
+
 checked as (
     select
         typed.*,
+        parents.is_contract as parent_is_contract,
         case
-            when created_date is null then 'bad_created_date'
-            when amount_text is not null and (amount is null or not {{ parse.has_places('amount_text', 3) }})
+            when typed.created_date is null then 'bad_created_date'
+            when typed.amount_text is not null
+                and (typed.amount is null or not {{ parse.has_places('typed.amount_text', 3) }})
                 then 'bad_amount'
             when currencies.code is null then 'unknown_currency'
-            when tax_rate_text is not null
-                and (tax_rate is null or tax_rate < 0 or tax_rate >= 1 or not {{ parse.has_places('tax_rate_text', 6) }})
+            when typed.tax_rate_text is not null
+                and (typed.tax_rate is null or typed.tax_rate < 0 or typed.tax_rate >= 1
+                     or not {{ parse.has_places('typed.tax_rate_text', 6) }})
                 then 'bad_tax_rate'
-            when terms_text is not null and (terms_days is null or terms_days < 0) then 'bad_terms'
-            when not is_contract then null
-            when billing_model is null or billing_model not in ('time_and_materials', 'milestone')
+            when typed.terms_text is not null and (typed.terms_days is null or typed.terms_days < 0)
+                then 'bad_terms'
+            when typed.is_change_order and not coalesce(parents.is_contract, false)
+                then 'unknown_parent_deal'
+            when not typed.is_contract then null
+            when typed.billing_model is null or typed.billing_model not in
+                ('time_and_materials', 'milestone', 'hybrid', 'retainer', 'installments')
                 then 'unknown_billing_model'
-            when project_id is null or project_id = '' then 'missing_project'
+            when typed.project_id is null or typed.project_id = '' then 'missing_project'
+            when typed.billing_cycle not in ('monthly', 'weekly', 'biweekly') then 'unknown_cycle'
+            when (typed.billing_model = 'installments' and typed.payment_schedule is null)
+                or (typed.payment_schedule is not null
+                    and (schedules.all_valid = 0 or schedules.percent_total <> 100))
+                then 'bad_schedule'
+            when (typed.billing_model = 'retainer' and typed.retainer_fee is null)
+                or (typed.retainer_fee_text is not null and not coalesce(typed.retainer_fee >= 0, false))
+                or (typed.retainer_hours_text is not null and not coalesce(typed.retainer_hours >= 0, false))
+                or (typed.overage_rate_text is not null and not coalesce(typed.overage_rate >= 0, false))
+                or (typed.hours_cap_text is not null and not coalesce(typed.hours_cap > 0, false))
+                or fee_changes.all_valid = 0
+                then 'bad_retainer_terms'
         end as base_rule
     from typed
     left join {{ s.staging }}.currencies as currencies on currencies.code = typed.currency
+    left join schedules on schedules.deal_id = typed.deal_id
+    left join fee_changes on fee_changes.deal_id = typed.deal_id
+    left join typed as parents on parents.deal_id = typed.parent_deal_id
 ),
 
 {#- One contract per project and per code: the earliest deal keeps it, later ones are quarantined. -#}
@@ -90,7 +143,9 @@ final as (
     select
         deal_id, deal_name, amount, currency, pipeline_id, stage_id, created_date, close_date,
         owner_id, billing_model, project_id, terms_days, tax_rate, po_number, signed_date,
-        effective_date, contract_code, hours_tolerance_minutes, is_contract,
+        effective_date, contract_code, hours_tolerance_minutes, is_contract, billing_cycle,
+        hours_cap, retainer_fee, retainer_hours, overage_rate, end_date, payment_schedule,
+        parent_deal_id, is_change_order, is_closed_won, is_closed_lost,
         case
             when base_rule is not null then base_rule
             when code_rank > 1 then 'duplicate_contract_code'

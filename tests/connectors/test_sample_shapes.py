@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,9 +159,24 @@ class ByField(Check):
 
 
 ISO = Text(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
+DAY = r"\d{4}-\d\d-\d\d"
+DATE = Text(DAY)
 DIGITS = Text(r"\d+")
+UNSIGNED = r"\d+(\.\d+)?"
 DECIMAL = Text(r"-?\d+(\.\d+)?")
 BOOL_TEXT = Is(("true", "false"))
+
+
+def separated(item: str) -> Text:
+    """`item;item;...` (HubSpot multi-value text, as docs/sources.md writes schedules)."""
+    return Text(f"{item}(;{item})*")
+
+
+SCHEDULE = separated(rf"\d{{1,3}}:(signature|milestone=\d+|date={DAY})")
+FEE_CHANGES = separated(rf"{DAY}={UNSIGNED}")
+BILLING_TAG = (
+    rf"billing:(value={UNSIGNED}|rate={UNSIGNED}|partial=\d{{1,3}}@\d{{1,3}}|type=deliverable)"
+)
 
 # --- HubSpot (vendors/hubspot.md) ----------------------------------------------------------
 
@@ -181,14 +197,35 @@ DEAL_PROPERTIES = {
     "hs_lastmodifieddate": ISO,
     "hs_object_id": DIGITS,
     "hubspot_owner_id": Nullable(DIGITS),
-    "pipeline": str,
+    "pipeline": Is(("default", "change_orders")),
     "billing_model": Nullable(str),
     "billing_project_id": Nullable(DIGITS),
     "billing_terms_days": Nullable(DIGITS),
     "billing_tax_rate": Nullable(DECIMAL),
-    "billing_signed_date": Nullable(Text(r"\d{4}-\d\d-\d\d")),
+    "billing_signed_date": Nullable(DATE),
+    "billing_effective_date": Nullable(DATE),
+    "billing_cycle": Nullable(Is(("monthly", "weekly", "biweekly"))),
+    "billing_hours_cap": Nullable(Text(UNSIGNED)),
+    "billing_payment_schedule": Nullable(SCHEDULE),
+    "billing_retainer_fee": Nullable(Text(UNSIGNED)),
+    "billing_retainer_hours": Nullable(Text(UNSIGNED)),
+    "billing_overage_rate": Nullable(Text(UNSIGNED)),
+    "billing_retainer_fee_changes": Nullable(FEE_CHANGES),
+    "billing_parent_deal_id": Nullable(DIGITS),
+    "billing_end_date": Optional(Nullable(DATE)),
+    "billing_contract_code": Optional(Nullable(str)),
 }
-COMPANY_PROPERTIES = {"name": str, "hs_object_id": DIGITS, "createdate": ISO}
+"""Every deal carries every billing property any deal has; the sample has all but two."""
+COMPANY_PROPERTIES = {
+    "name": str,
+    "hs_object_id": DIGITS,
+    "createdate": ISO,
+    "address": Nullable(str),
+    "city": Nullable(str),
+    "state": Nullable(str),
+    "zip": Nullable(str),
+    "country": Nullable(Text(r"[A-Z]{2}")),
+}
 
 
 def search_page(properties: Mapping[str, object]) -> object:
@@ -260,8 +297,16 @@ PROJECT = {
     "company": rel("companies"),
     "createdAt": ISO,
     "updatedAt": ISO,
+    "completedAt": Nullable(ISO),
 }
-PERSON = {"id": int, "firstName": str, "lastName": str, "email": str, "updatedAt": ISO}
+PERSON = {
+    "id": int,
+    "firstName": str,
+    "lastName": str,
+    "email": str,
+    "updatedAt": ISO,
+    "userCost": Optional(int),
+}
 TASK = {
     "id": int,
     "name": str,
@@ -271,6 +316,8 @@ TASK = {
     "progress": int,
     "estimateMinutes": int,
     "completedAt": Optional(ISO),
+    "tagIds": [int],
+    "tags": [rel("tags")],
     "updatedAt": ISO,
 }
 MILESTONE = {
@@ -288,7 +335,7 @@ MILESTONE = {
     "deletedOn": Nullable(ISO),
     "status": str,
 }
-TAG = {"id": int, "name": str, "projectId": Nullable(int)}
+TAG = {"id": int, "name": Text(rf"(?!billing:).+|{BILLING_TAG}"), "projectId": Nullable(int)}
 TIMELOG = {
     "id": int,
     "description": str,
@@ -400,6 +447,47 @@ def test_page_has_the_vendor_shape(stream: Stream, path: Path) -> None:
     assert isinstance(page.get(stream.records_key), list), f"no {stream.records_key} array"
     assert errors(page, PAGE_SPECS[stream.folder]) == []
     assert re.fullmatch(FILE_NAMES.get(stream.folder, r"page_\d{4}\.json"), path.name)
+
+
+def _records(folder: str, key: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for path in sorted((SAMPLE_DIR / folder).glob("*.json")):
+        records += _load(path)[key]  # type: ignore[arg-type]
+    return records
+
+
+def test_deal_stages_belong_to_their_pipeline() -> None:
+    """Stage ids are unique within their pipeline only: a deal names both."""
+    pipelines = _records("hubspot/pipelines", "results")
+    assert [pipeline["id"] for pipeline in pipelines] == ["default", "change_orders"]
+    stages = {(p["id"], stage["id"]) for p in pipelines for stage in p["stages"]}
+    for pipeline in pipelines:
+        orders = [stage["displayOrder"] for stage in pipeline["stages"]]
+        assert orders == list(range(len(orders)))
+    deals = _records("hubspot/deals", "results")
+    assert {(d["properties"]["pipeline"], d["properties"]["dealstage"]) for d in deals} <= stages
+    change_orders = [d["properties"] for d in deals if d["properties"]["pipeline"] != "default"]
+    assert change_orders and all(p["billing_parent_deal_id"] for p in change_orders)
+
+
+def test_tags_belong_to_the_project_of_what_they_tag() -> None:
+    """Milestone and task tags are project tags; a task's project is its task list's."""
+    tags = {tag["id"]: tag for tag in _records("teamwork/tags", "tags")}
+    tagged = [
+        (m["projectId"], i)
+        for m in _records("teamwork/milestones", "milestones")
+        for i in m["tagIds"]
+    ]
+    rate_tags = []
+    for path in sorted((SAMPLE_DIR / "teamwork/tasks").glob("*.json")):
+        page: dict[str, Any] = _load(path)
+        project_of = {int(i): t["projectId"] for i, t in page["included"]["tasklists"].items()}
+        for task in page["tasks"]:
+            assert task["tagIds"] == [ref["id"] for ref in task["tags"]]
+            tagged += [(project_of[task["tasklistId"]], i) for i in task["tagIds"]]
+            rate_tags += task["tagIds"]
+    assert all(tags[i]["projectId"] == project for project, i in tagged)
+    assert rate_tags and all(tags[i]["name"].startswith("billing:rate=") for i in rate_tags)
 
 
 def test_specs_catch_drift() -> None:

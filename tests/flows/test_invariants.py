@@ -58,9 +58,14 @@ def test_lines_add_up_to_totals(generated: Settings) -> None:
         number = invoice["invoice_number"]
         assert lines[number] == invoice["lines_total"], number
         assert invoice["subtotal"] + invoice["tax"] == invoice["total"], number
-        gross_or_net = invoice["total"] if invoice["prices_include_tax"] else invoice["subtotal"]
-        assert invoice["lines_total"] == gross_or_net, number
-        assert invoice["amount_paid"] + invoice["balance_due"] == invoice["total"], number
+        # tax on net lines is added on top; tax in fixed prices is already in the lines
+        added_tax = invoice["tax"] - invoice["tax_included"]
+        assert invoice["lines_total"] + added_tax == invoice["total"], number
+        assert Decimal(0) <= invoice["tax_included"] <= invoice["tax"], number
+        assert (
+            invoice["amount_paid"] + invoice["amount_credited"] + invoice["balance_due"]
+            == invoice["total"]
+        ), number
         assert Decimal(0) <= invoice["amount_paid"] <= invoice["total"], number
 
 

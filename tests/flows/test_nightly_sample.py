@@ -1,7 +1,9 @@
-"""The nightly flow on the bundled sample, run weekly as the demo does, on both warehouses.
+"""The demo, on both warehouses: the nightly flow weekly over the sample company, then a
+person's commands (cancel, credit, liquidate) and a refresh, exactly as `make demo` runs it.
 
-Every figure below is computed by hand from data/sample.yml; the arithmetic is in the comments.
-Rates are Teamwork minor units per hour (15000 = 150.00). Amount = half-up(minutes x rate / 60).
+Every figure below is computed by hand from data/sample.yml; the arithmetic is in the
+comments. Rates are Teamwork minor units per hour (15000 = 150.00); a time amount is
+half-up(minutes x rate / 60); fixed prices include tax (tax = gross x r / (1 + r)).
 """
 
 from __future__ import annotations
@@ -14,127 +16,261 @@ import pytest
 
 from billflow.config import Settings
 from tests.conftest import warehouse_env
-from tests.helpers import DEMO_DATES, mart, rows, run_dates
+from tests.helpers import DEMO_DATES, mart, rows, run_dates, run_demo_commands, run_nightly
 
-# invoice: (draft key, issue date, due date, currency, lines total, subtotal, tax, total)
+# invoice: (draft key, issue date, due date, currency, subtotal, tax, total)
 EXPECTED_INVOICES = {
-    # Northwind January, issued by the 2 Feb run, net 30. Ana 480+450+390 = 1320 min = 22 h
-    # x 150.00 = 3300.00; Bo 300+255 = 555 min = 9.25 h x 120.00 = 1110.00; 3300 + 1110 = 4410.00.
+    # TIME, monthly. Northwind January, issued by the 2 Feb run, net 30. Ana 480+450+390 =
+    # 1320 min = 22 h x 150.00 = 3300.00; Bo 300+255 = 555 min x 120 / 60 = 1110.00.
     "INV-2026-000001": (
         "C-18401:time:2026-01",
         "2026-02-02",
         "2026-03-04",
         "USD",
         "4410.00",
-        "4410.00",
         "0.00",
         "4410.00",
     ),
-    # Initech January (EUR, 19% on top): Ana 240 min x 110.00 / 60 = 440.00; Dara 330 min x
-    # 95.00 / 60 = 522.50; net 962.50; tax 962.50 x 0.19 = 182.875 -> 182.88; 1145.38.
+    # Initech January (EUR, 19% added): Ana 240 x 110 / 60 = 440.00; Dara 330 x 95 / 60 =
+    # 522.50; net 962.50; tax 182.875 -> 182.88.
     "INV-2026-000002": (
         "C-18403:time:2026-01",
         "2026-02-02",
         "2026-03-04",
         "EUR",
         "962.50",
-        "962.50",
         "182.88",
         "1145.38",
     ),
-    # Globex milestone 4101 completed 10 Feb, issued 16 Feb, net 15. Fixed price includes
-    # 8.25% tax: 12000 x 0.0825 / 1.0825 = 914.5496... -> 914.55; net 11085.45.
+    # MILESTONE 4101 completed 10 Feb, issued 16 Feb, net 15; 8.25% included:
+    # 12000 x 0.0825 / 1.0825 = 914.5496 -> 914.55.
     "INV-2026-000003": (
         "C-18402:milestone:4101",
         "2026-02-16",
         "2026-03-03",
         "USD",
-        "12000.00",
         "11085.45",
         "914.55",
         "12000.00",
     ),
-    # Northwind February: Ana 420+465 = 885 min x 150 / 60 = 2212.50; Bo 435 min x 120 / 60
-    # = 870.00; Chen 405+885 = 1290 min x 133.33 / 60 = 2866.595 -> 2866.60 (half-up);
-    # 2212.50 + 870.00 + 2866.60 = 5949.10.
+    # INSTALLMENT 1 of 25/40/35 on 46,000.00: 25% on signature (20 Feb) = 11,500.00.
     "INV-2026-000004": (
+        "C-18408:installment:1",
+        "2026-02-23",
+        "2026-03-25",
+        "USD",
+        "11500.00",
+        "0.00",
+        "11500.00",
+    ),
+    # Northwind February: Ana 885 min x 150 / 60 = 2212.50; Bo 435 x 120 / 60 = 870.00;
+    # Chen 1290 x 133.33 / 60 = 2866.595 -> 2866.60 (half-up); 5949.10.
+    "INV-2026-000005": (
         "C-18401:time:2026-02",
         "2026-03-02",
         "2026-04-01",
         "USD",
         "5949.10",
-        "5949.10",
         "0.00",
         "5949.10",
     ),
-    # Initech February: Dara 420 x 95 / 60 = 665.00; Ana 165 x 110 / 60 = 302.50; net 967.50;
-    # tax x 0.19 = 183.825 -> 183.83; 1151.33.
-    "INV-2026-000005": (
+    # Initech February: Dara 420 x 95 / 60 = 665.00; Ana 165 x 110 / 60 = 302.50; 967.50;
+    # tax 183.825 -> 183.83.
+    "INV-2026-000006": (
         "C-18403:time:2026-02",
         "2026-03-02",
         "2026-04-01",
         "EUR",
         "967.50",
-        "967.50",
         "183.83",
         "1151.33",
     ),
-    # Globex milestone 4102 completed 25 Mar, issued 30 Mar: 10500 x 0.0825 / 1.0825 =
-    # 800.2309... -> 800.23; net 9699.77.
-    "INV-2026-000006": (
+    # INSTALLMENT 2: 40% x 46,000.00 = 18,400.00 when milestone 4201 completed (12 Mar).
+    "INV-2026-000007": (
+        "C-18408:installment:2",
+        "2026-03-16",
+        "2026-04-15",
+        "USD",
+        "18400.00",
+        "0.00",
+        "18400.00",
+    ),
+    # TIME, bi-weekly from 2 March: 4 x 480 min = 32 h x 180.00 = 5760.00; net 15.
+    "INV-2026-000008": (
+        "C-18411:time:2026-03-02",
+        "2026-03-16",
+        "2026-03-31",
+        "USD",
+        "5760.00",
+        "0.00",
+        "5760.00",
+    ),
+    # HYBRID: milestone 4301 completed 11 Mar unlocks its value 5000.00 and the hours on its
+    # tasks, Bo 360 + 300 = 660 min x 140 / 60 = 1540.00: 6540.00.
+    "INV-2026-000009": (
+        "C-18412:milestone:4301",
+        "2026-03-16",
+        "2026-04-15",
+        "USD",
+        "6540.00",
+        "0.00",
+        "6540.00",
+    ),
+    # Hybrid's other time, WEEKLY (week of 9 Mar): Ana 180 min x 160 / 60 = 480.00.
+    "INV-2026-000010": (
+        "C-18412:time:2026-03-09",
+        "2026-03-16",
+        "2026-04-15",
+        "USD",
+        "480.00",
+        "0.00",
+        "480.00",
+    ),
+    # RETAINER in advance, starting 16 March: 5000.00 x 16 / 31 days = 2580.645 -> 2580.65.
+    "INV-2026-000011": (
+        "C-18413:retainer:2026-03",
+        "2026-03-16",
+        "2026-04-15",
+        "USD",
+        "2580.65",
+        "0.00",
+        "2580.65",
+    ),
+    # CHANGE ORDER approved 20 Feb with no Globex invoice by 22 Mar (30 days): on its own.
+    # 3000.00 incl. 8.25%: 3000 x 0.0825 / 1.0825 = 228.637 -> 228.64.
+    "INV-2026-000012": (
+        "C-18402:change_order:18415",
+        "2026-03-23",
+        "2026-04-07",
+        "USD",
+        "2771.36",
+        "228.64",
+        "3000.00",
+    ),
+    # HOURS CAP 40 h: 32 h billed before; 9605 360 min (to 38 h); 9606 240 min, of which 120
+    # fit; 480 min = 8 h x 180 = 1440.00. The cap was reached on 19 Mar, so the period bills
+    # on the 23 Mar run, before it ends on 29 Mar. 9607 (24 Mar) is over the cap.
+    "INV-2026-000013": (
+        "C-18411:time:2026-03-16",
+        "2026-03-23",
+        "2026-04-07",
+        "USD",
+        "1440.00",
+        "0.00",
+        "1440.00",
+    ),
+    # DELIVERABLE accepted 25 Mar: 1200.00.
+    "INV-2026-000014": (
+        "C-18401:deliverable:4104",
+        "2026-03-30",
+        "2026-04-29",
+        "USD",
+        "1200.00",
+        "0.00",
+        "1200.00",
+    ),
+    # MILESTONE 4102 completed 25 Mar: 10500 x 0.0825 / 1.0825 = 800.2309 -> 800.23.
+    "INV-2026-000015": (
         "C-18402:milestone:4102",
         "2026-03-30",
         "2026-04-14",
         "USD",
-        "10500.00",
         "9699.77",
         "800.23",
         "10500.00",
     ),
-    # Northwind March (entry 9125 starts 22:30 New York time on 31 March: March): Ana 510+345 =
-    # 855 min x 150 / 60 = 2137.50; Bo 225+90 = 315 x 120 / 60 = 630.00; Chen 200 x 133.33 /
-    # 60 = 444.4333 -> 444.43; 3211.93.
-    "INV-2026-000007": (
+    # Hybrid weekly (week of 23 Mar): Ana 90 x 160 / 60 = 240.00.
+    "INV-2026-000016": (
+        "C-18412:time:2026-03-23",
+        "2026-03-30",
+        "2026-04-29",
+        "USD",
+        "240.00",
+        "0.00",
+        "240.00",
+    ),
+    # Northwind March (9125, 22:30 New York time on 31 March, is March): Ana 855 min x 150 /
+    # 60 = 2137.50; Bo 315 x 120 / 60 = 630.00; Chen 200 x 133.33 / 60 = 444.4333 -> 444.43;
+    # TASK RATE: Architecture review at 200.00 overrides Ana's 150.00: 120 min = 400.00.
+    "INV-2026-000017": (
         "C-18401:time:2026-03",
         "2026-04-06",
         "2026-05-06",
         "USD",
-        "3211.93",
-        "3211.93",
+        "3611.93",
         "0.00",
-        "3211.93",
+        "3611.93",
+    ),
+    # PARTIAL milestone: 4103 is 50% complete on 2 Apr (1800 of 3600 estimated minutes):
+    # 50% x 7500 = 3750.00 incl. 8.25%: 285.797 -> 285.80.
+    "INV-2026-000018": (
+        "C-18402:milestone:4103:partial",
+        "2026-04-06",
+        "2026-04-21",
+        "USD",
+        "3464.20",
+        "285.80",
+        "3750.00",
+    ),
+    # RETAINER April: 1-15 Apr at 5000, 16-30 Apr at 6000: (15 x 5000 + 15 x 6000) / 30 =
+    # 5500.00; OVERAGE March in arrears: 240+300+180 = 720 min used against 20 h x 16 / 31 =
+    # 619.35 -> 619 min; 101 min x 150 / 60 = 252.50. 5752.50.
+    "INV-2026-000019": (
+        "C-18413:retainer:2026-04",
+        "2026-04-06",
+        "2026-05-06",
+        "USD",
+        "5752.50",
+        "0.00",
+        "5752.50",
+    ),
+    # INSTALLMENT 3: the last takes the rest, 46000 - 11500 - 18400 = 16100.00, on 10 Apr;
+    # change order 18414 (approved 1 Apr) rides on this next invoice: + 4000.00.
+    "INV-2026-000020": (
+        "C-18408:installment:3",
+        "2026-04-13",
+        "2026-05-13",
+        "USD",
+        "20100.00",
+        "0.00",
+        "20100.00",
     ),
 }
 
-# At as_of 15 April: paid INV-1 (4410.00 on 20 Feb), INV-2 (28 Mar), INV-5 (10 Apr);
-# INV-4 got 3000.00 of 5949.10 -> 2949.10 open, 14 days past 1 Apr; INV-3 43 days past 3 Mar;
-# INV-6 1 day past 14 Apr; INV-7 due 6 May.
+# As of 15 April, after the demo's commands and refresh. Paid: 1 (20 Feb), 2 (28 Mar), 4 (the
+# 11,500 deposit, 5 Mar), 6 (10 Apr), 9 and 10 (1 Apr), 16 (8 Apr). INV-5: 3000.00 paid and
+# CN-2026-000001 credits Chen's line (2866.60): 5949.10 - 3000 - 2866.60 = 82.50 left.
 EXPECTED_STATUS = {
     "INV-2026-000001": ("PAID", "4410.00", "0.00"),
     "INV-2026-000002": ("PAID", "1145.38", "0.00"),
     "INV-2026-000003": ("OVERDUE", "0.00", "12000.00"),
-    "INV-2026-000004": ("OVERDUE", "3000.00", "2949.10"),
-    "INV-2026-000005": ("PAID", "1151.33", "0.00"),
-    "INV-2026-000006": ("OVERDUE", "0.00", "10500.00"),
-    "INV-2026-000007": ("PENDING", "0.00", "3211.93"),
+    "INV-2026-000004": ("PAID", "11500.00", "0.00"),
+    "INV-2026-000005": ("OVERDUE", "3000.00", "82.50"),
+    "INV-2026-000006": ("PAID", "1151.33", "0.00"),
+    "INV-2026-000007": ("PENDING", "0.00", "18400.00"),
+    "INV-2026-000008": ("OVERDUE", "0.00", "5760.00"),
+    "INV-2026-000009": ("PAID", "6540.00", "0.00"),
+    "INV-2026-000010": ("PAID", "480.00", "0.00"),
+    "INV-2026-000011": ("PENDING", "0.00", "2580.65"),
+    "INV-2026-000012": ("OVERDUE", "0.00", "3000.00"),
+    "INV-2026-000013": ("OVERDUE", "0.00", "1440.00"),
+    "INV-2026-000014": ("PENDING", "0.00", "1200.00"),
+    "INV-2026-000015": ("OVERDUE", "0.00", "10500.00"),
+    "INV-2026-000016": ("PAID", "240.00", "0.00"),
+    "INV-2026-000017": ("PENDING", "0.00", "3611.93"),
+    "INV-2026-000018": ("PENDING", "0.00", "3750.00"),
+    "INV-2026-000019": ("PENDING", "0.00", "5752.50"),
+    "INV-2026-000020": ("PENDING", "0.00", "20100.00"),
 }
 
 EXPECTED_ROW_COUNTS = {
-    "contracts": 4,  # 18401, 18402, 18403, 18405 (unsigned); 18406 quarantined, 2 pipeline deals
-    "invoice_drafts": 8,  # the 7 invoices + Initech March, held
-    "invoices": 7,
-    "invoice_lines": 14,  # 2 + 2 + 1 + 3 + 2 + 1 + 3
-    "invoice_line_sources": 21,  # 5 + 2 + 1 (milestone) + 5 + 2 + 1 + 5
-    # kept per run: 3 checks per time draft, 1 per milestone draft, for the drafts each run
-    # proposed: 6 (2 Feb) + 1 (16 Feb) + 6 (2 Mar) + 1 (30 Mar) + 6 (6 Apr) + 3 (13 Apr, the
-    # held draft again) + 3 (15 Apr)
-    "reconciliation": 26,
-    "payments": 5,  # evt 0006 is dated 16 Apr: not yet effective
-    "payment_applications": 4,  # evt 0005 names an invoice that does not exist
-    "ar_aging": 4,  # INV-3, 4, 6, 7
-    # snapshots kept per as_of: 10 runs (2 Feb .. 6 Apr) with USD and EUR open x 13 weeks
-    # = 260, then 13 and 15 Apr with USD only = 26
-    "cash_forecast": 286,
+    "contracts": 8,  # 18401-03, 05, 08, 11-13; 18406 quarantined; change orders are not contracts
+    "invoice_drafts": 21,  # the 20 invoices + Initech March, held
+    "invoices": 21,  # 20 invoices + 1 credit note
+    "installments": 3,
+    "change_orders": 3,  # 18414 and 18415 approved, 18416 requested
+    "payments": 9,  # 10 events; evt 0006 is dated 16 Apr
+    "payment_applications": 8,  # evt 0005 names an invoice that does not exist
 }
 
 
@@ -142,17 +278,21 @@ EXPECTED_ROW_COUNTS = {
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefect_server: str
 ) -> Iterator[Settings]:
-    """The demo's weekly runs, once per warehouse for the whole module."""
+    """`make demo`, once per warehouse for the whole module."""
     with warehouse_env(request.param, tmp_path_factory.mktemp(request.param)) as settings:
         run_dates(DEMO_DATES)
+        run_demo_commands(settings)
+        run_nightly(date(2026, 4, 15))
         yield settings
 
 
 def test_every_invoice_to_the_cent(demo: Settings) -> None:
-    invoices = {row["invoice_number"]: row for row in mart(demo, "invoices")}
+    invoices = {
+        row["invoice_number"]: row for row in mart(demo, "invoices") if row["kind"] == "invoice"
+    }
     assert set(invoices) == set(EXPECTED_INVOICES)
     for number, expected in EXPECTED_INVOICES.items():
-        key, issued, due, currency, lines_total, subtotal, tax, total = expected
+        key, issued, due, currency, subtotal, tax, total = expected
         row = invoices[number]
         assert (
             row["draft_key"],
@@ -164,13 +304,10 @@ def test_every_invoice_to_the_cent(demo: Settings) -> None:
             issued,
             due,
             currency,
-        )
-        assert (row["lines_total"], row["subtotal"], row["tax"], row["total"]) == (
-            D(lines_total),
-            D(subtotal),
-            D(tax),
-            D(total),
         ), number
+        assert (row["subtotal"], row["tax"], row["total"]) == (D(subtotal), D(tax), D(total)), (
+            number
+        )
 
 
 def test_statuses_payments_and_balances_at_as_of(demo: Settings) -> None:
@@ -189,17 +326,64 @@ def test_statuses_payments_and_balances_at_as_of(demo: Settings) -> None:
     assert "evt_1QbF0006" not in payments
 
 
-def test_line_amounts_round_half_up_per_person_and_rate(demo: Settings) -> None:
+def test_the_credit_note(demo: Settings) -> None:
+    invoices = {row["invoice_number"]: row for row in mart(demo, "invoices")}
+    note = invoices["CN-2026-000001"]
+    assert (note["kind"], note["credits_invoice_number"], note["status"]) == (
+        "credit_note",
+        "INV-2026-000005",
+        "APPLIED",
+    )
+    assert (note["issue_date"], note["total"], note["tax"]) == (
+        date(2026, 4, 15),
+        D("-2866.60"),
+        D("0.00"),
+    )
+    assert invoices["INV-2026-000005"]["amount_credited"] == D("2866.60")
+    lines = rows(
+        demo,
+        "select description, amount, reference from {marts}.invoice_lines "
+        "where invoice_number = 'CN-2026-000001'",
+    )
+    assert lines == [("Credit: Chen Wu", D("-2866.60"), "INV-2026-000005:3")]
+
+
+def test_time_lines_round_half_up_per_person_and_task_rate(demo: Settings) -> None:
     lines = {
         (row["invoice_number"], row["description"]): row for row in mart(demo, "invoice_lines")
     }
-    chen_february = lines[("INV-2026-000004", "Chen Wu")]
+    chen_february = lines[("INV-2026-000005", "Chen Wu")]
     # 1290 min = 21.50 h at 133.33: 2866.595 exactly, half-up to 2866.60
     assert (chen_february["minutes"], chen_february["quantity"]) == (1290, D("21.50"))
     assert (chen_february["unit_price"], chen_february["amount"]) == (D("133.33"), D("2866.60"))
     # 200 min = 3.33 h (3.333...): the amount uses the minutes, 444.4333 -> 444.43
-    chen_march = lines[("INV-2026-000007", "Chen Wu")]
+    chen_march = lines[("INV-2026-000017", "Chen Wu")]
     assert (chen_march["quantity"], chen_march["amount"]) == (D("3.33"), D("444.43"))
+    review = lines[("INV-2026-000017", "Architecture review")]
+    assert (review["task_id"], review["person_id"], review["unit_price"], review["amount"]) == (
+        "3002",
+        None,
+        D("200.00"),
+        D("400.00"),
+    )
+
+
+def test_lines_of_the_other_triggers(demo: Settings) -> None:
+    lines = {
+        (row["invoice_number"], row["line_no"]): (
+            row["line_type"],
+            row["amount"],
+            row["tax_inclusive"],
+        )
+        for row in mart(demo, "invoice_lines")
+    }
+    assert lines[("INV-2026-000009", 1)] == ("milestone", D("5000.00"), True)
+    assert lines[("INV-2026-000009", 2)] == ("time", D("1540.00"), False)
+    assert lines[("INV-2026-000019", 1)] == ("retainer", D("5500.00"), False)
+    assert lines[("INV-2026-000019", 2)] == ("overage", D("252.50"), False)
+    assert lines[("INV-2026-000020", 1)] == ("installment", D("16100.00"), True)
+    assert lines[("INV-2026-000020", 2)] == ("change_order", D("4000.00"), True)
+    assert lines[("INV-2026-000018", 1)] == ("milestone_partial", D("3750.00"), True)
 
 
 def test_held_draft_says_why(demo: Settings) -> None:
@@ -218,57 +402,101 @@ def test_held_draft_says_why(demo: Settings) -> None:
     )
     assert held["invoice_number"] is None
     statuses = sorted(row["status"] for row in drafts.values())
-    assert statuses == ["HELD"] + ["ISSUED"] * 7
+    assert statuses == ["HELD"] + ["ISSUED"] * 20
 
 
-def test_aging_buckets_and_forecast(demo: Settings) -> None:
-    aging = {row["invoice_number"]: row for row in mart(demo, "ar_aging")}
-    assert {n: (r["days_past_due"], r["bucket"]) for n, r in aging.items()} == {
-        "INV-2026-000003": (43, "31-60"),
-        "INV-2026-000004": (14, "1-30"),
-        "INV-2026-000006": (1, "1-30"),
-        "INV-2026-000007": (-21, "current"),
-    }
-    forecast = rows(
+def test_installments_sum_to_the_total_seed_case(demo: Settings) -> None:
+    installments = rows(
         demo,
-        "select week_start, expected_amount, items from {marts}.cash_forecast "
-        "where as_of = date '2026-04-15' and currency = 'USD' order by week_start",
+        "select installment_no, percent, amount, status from {marts}.installments "
+        "where contract_code = 'C-18408' order by 1",
     )
-    assert len(forecast) == 13
-    assert forecast[0][0] == date(2026, 4, 13)
-    # week of 13 Apr: everything already due lands in the first week: 2949.10 + 12000 + 10500
-    # week of 20 Apr: INV-7 due 6 May, Northwind pays 12 days early on average (INV-1 paid
-    # 20 Feb, due 4 Mar): 24 Apr.
-    assert forecast[0][1:] == (D("25449.10"), 3)
-    assert forecast[1][1:] == (D("3211.93"), 1)
-    assert all(amount == 0 for _, amount, _ in forecast[2:])
+    # 003's case: 46,000 at 25/40/35 = 11,500 / 18,400 / 16,100; the deposit is paid
+    assert installments == [
+        (1, D("25"), D("11500.00"), "PAID"),
+        (2, D("40"), D("18400.00"), "INVOICED"),
+        (3, D("35"), D("16100.00"), "INVOICED"),
+    ]
+    assert sum(amount for _, _, amount, _ in installments) == D("46000.00")
 
 
-def test_contract_figures(demo: Settings) -> None:
+def test_contracts_lifecycle_and_figures(demo: Settings) -> None:
     contracts = {row["contract_code"]: row for row in mart(demo, "contracts")}
     figures = {
         code: (
             r["status"],
+            r["version"],
             r["total_value"],
-            r["tax_amount"],
             r["amount_paid"],
             r["remaining_balance"],
         )
         for code, r in contracts.items()
     }
     assert figures == {
-        # T&M, no tax: invoiced 4410 + 5949.10 + 3211.93, paid 4410 + 3000
-        "C-18401": ("ACTIVE", D("60000.00"), D("0.00"), D("7410.00"), D("52590.00")),
-        # fixed price incl. 8.25%: 30000 x 0.0825 / 1.0825 = 2286.374 -> 2286.37; nothing paid
-        "C-18402": ("SIGNED", D("30000.00"), D("2286.37"), D("0.00"), D("30000.00")),
-        # T&M EUR 12000 net + 19% = 14280; paid 1145.38 + 1151.33 = 2296.71
-        "C-18403": ("ACTIVE", D("14280.00"), D("2280.00"), D("2296.71"), D("11983.29")),
-        # no signing date yet: DRAFTING, and its March time waits
-        "C-18405": ("DRAFTING", D("20000.00"), D("0.00"), D("0.00"), D("20000.00")),
+        "C-18401": ("ACTIVE", 1, D("60000.00"), D("7410.00"), D("52590.00")),
+        # 30,000 incl. tax + change order 3,000 (version 2)
+        "C-18402": ("SIGNED", 2, D("33000.00"), D("0.00"), D("33000.00")),
+        # 12,000 net + 19% = 14,280
+        "C-18403": ("ACTIVE", 1, D("14280.00"), D("2296.71"), D("11983.29")),
+        "C-18405": ("CANCELLED", 1, D("20000.00"), D("0.00"), D("20000.00")),
+        # 46,000 + change order 4,000; the 11,500 deposit paid
+        "C-18408": ("ACTIVE", 2, D("50000.00"), D("11500.00"), D("38500.00")),
+        "C-18411": ("SIGNED", 1, D("7200.00"), D("0.00"), D("7200.00")),
+        # project complete 31 Mar, its three invoices paid by 8 Apr, then liquidated
+        "C-18412": ("LIQUIDATED", 1, D("12000.00"), D("7260.00"), D("4740.00")),
+        "C-18413": ("SIGNED", 1, D("60000.00"), D("0.00"), D("60000.00")),
     }
+    history = rows(
+        demo,
+        "select to_status, changed_on, caused_by, actor from {marts}.contract_history "
+        "where contract_code = 'C-18412' order by step",
+    )
+    assert history == [
+        ("DRAFTING", date(2026, 2, 5), "source", None),
+        ("SIGNED", date(2026, 2, 16), "source", None),
+        ("ACTIVE", date(2026, 4, 1), "source", None),
+        ("COMPLETED", date(2026, 4, 8), "source", None),
+        ("LIQUIDATED", date(2026, 4, 15), "command", "Ann Lee"),
+    ]
 
 
-def test_row_counts_of_every_table(demo: Settings) -> None:
+def test_retainer_usage_and_project_costs(demo: Settings) -> None:
+    usage = rows(
+        demo,
+        "select period, fee, allocation_hours, used_hours, overage_amount, flagged "
+        "from {marts}.retainer_usage order by period",
+    )
+    assert usage == [
+        ("2026-03", D("2580.65"), D("10.32"), D("12.00"), D("252.50"), True),
+        # April: 540 min used of 20 h, 1-15 Apr at 5000 and 16-30 at 6000
+        ("2026-04", D("5500.00"), D("20.00"), D("9.00"), D("0.00"), False),
+    ]
+    # non-billable time is kept for cost: Ana's January stand-up, 60 min at 60.00/h
+    january = rows(
+        demo,
+        "select billable_hours, non_billable_hours, cost from {marts}.project_costs "
+        "where project_id = '500' and period = '2026-01' and person_id = '77'",
+    )
+    # (1320 + 60) min x 60.00 / 60 = 1380.00
+    assert january == [(D("22.00"), D("1.00"), D("1380.00"))]
+
+
+def test_aging_and_forecast(demo: Settings) -> None:
+    aging = {row["invoice_number"]: row for row in mart(demo, "ar_aging")}
+    assert aging["INV-2026-000003"]["days_past_due"] == 43
+    assert aging["INV-2026-000003"]["bucket"] == "31-60"
+    assert aging["INV-2026-000005"]["bucket"] == "1-30"
+    assert aging["INV-2026-000007"]["bucket"] == "current"  # due 15 Apr: day 0
+    assert len(aging) == 13
+    forecast = rows(
+        demo,
+        "select week_start, expected_amount from {marts}.cash_forecast "
+        "where as_of = date '2026-04-15' and currency = 'USD' order by week_start",
+    )
+    assert len(forecast) == 13 and forecast[0][0] == date(2026, 4, 13)
+
+
+def test_row_counts_and_quarantine(demo: Settings) -> None:
     for table, expected in EXPECTED_ROW_COUNTS.items():
         assert rows(demo, f"select count(*) from {{marts}}.{table}")[0][0] == expected, table
     quarantined = rows(
@@ -281,24 +509,28 @@ def test_row_counts_of_every_table(demo: Settings) -> None:
     ]
 
 
-def test_time_entry_dispositions_add_up(demo: Settings) -> None:
+def test_every_time_entry_is_accounted_for(demo: Settings) -> None:
     dispositions = dict(
         rows(
             demo,
             "select disposition, records from {audit}.row_conservation where stream = "
             "'teamwork.time' and run_id = (select run_id from {audit}.runs "
-            "where as_of = date '2026-04-15' and status = 'COMPLETED')",
+            "where as_of = date '2026-04-15' and status = 'COMPLETED' "
+            "order by started_at desc limit 1)",
         )
     )
     assert dispositions == {
-        "on_invoice": 19,  # 5 + 5 + 5 Northwind, 2 + 2 Initech
+        # Northwind 5 + 5 + 6 (Jan-Mar) + Initech 2 + 2 + Stark 6 + Cyberdyne 2 + 2 (on the
+        # milestone) + 1 + 1 (weekly) + Acme March 3 (on the overage line)
+        "on_invoice": 33,
         "on_held_draft": 1,  # Dara, Initech March
         "unpriced": 1,  # Chen on Initech
-        "non_billable": 3,  # 9106, 9116, 9401
-        "fixed_fee": 2,  # Globex hours, covered by its milestones
-        "contract_not_signed": 1,  # Hooli
-        "open_period": 1,  # April
+        "non_billable": 4,  # 9106, 9116, 9401, 9705
+        "fixed_fee": 4,  # Globex 2, Westbrook 2
+        "contract_closed": 1,  # Hooli, cancelled
+        "open_period": 1,  # Northwind April
+        "over_cap": 1,  # Stark 9607
+        "covered_by_retainer": 2,  # Acme April, the cycle still open
         "not_yet_effective": 1,  # 20 April
         "quarantined": 2,  # 0 minutes; 1500 minutes
     }
-    assert sum(dispositions.values()) == 31  # every time entry of the sample

@@ -33,8 +33,8 @@ def _load(tmp_path: Path, text: str) -> Scenario:
 def test_sample_loads_with_its_records() -> None:
     scenario = load_scenario(SAMPLE)
     assert scenario.page_size == PageSize.uniform(4)
-    assert len(scenario.deals) == 7
-    assert len(scenario.time_entries) == 31
+    assert len(scenario.deals) == 14
+    assert len(scenario.time_entries) == 51
     assert scenario.deals[1].billing["po_number"] == "PO-77120"
     assert scenario.payments[2].amount == Decimal("1145.38")
 
@@ -57,6 +57,30 @@ def test_defaults_billable_description_and_email() -> None:
     assert scenario.people[0].email == "ana.ruiz@example.com"
 
 
+def test_sample_new_terms_are_read() -> None:
+    """Pipelines, contract terms, addresses, cost rates, completion and task tags."""
+    scenario = load_scenario(SAMPLE)
+    deals = {deal.id: deal for deal in scenario.deals}
+    assert deals["18401"].pipeline == "default"
+    assert (deals["18414"].pipeline, deals["18414"].stage) == ("change_orders", "co_approved")
+    assert deals["18414"].billing == {"parent_deal_id": "18408"}
+    assert deals["18411"].billing["hours_cap"] == "40"
+    assert deals["18413"].billing["retainer_fee_changes"] == "2026-04-16=6000.00"
+    schedule = "25:signature;40:milestone=4201;35:date=2026-04-10"
+    assert deals["18408"].billing["payment_schedule"] == schedule
+    companies = {company.id: company for company in scenario.companies}
+    assert (companies["9001"].city, companies["9001"].zip) == ("Seattle", "98101")
+    assert (companies["9009"].address, companies["9009"].zip) == (None, None)
+    assert companies["9002"].country is None
+    people = {person.id: person for person in scenario.people}
+    assert (people[77].cost_rate, people[81].cost_rate) == (6000, None)
+    projects = {project.id: project for project in scenario.projects}
+    assert projects[507].completed == dt.datetime(2026, 3, 31, 20, tzinfo=dt.UTC)
+    assert (projects[507].status, projects[500].completed) == ("active", None)
+    tasks = {task.id: task for task in scenario.tasks}
+    assert (tasks[3002].tag_ids, tasks[3001].tag_ids) == ((35,), ())
+
+
 def test_page_size_may_differ_per_vendor(tmp_path: Path) -> None:
     text = MINIMAL.replace("page_size: 2", "page_size: {hubspot: 100, teamwork: 500, stripe: 10}")
     scenario = _load(tmp_path, text)
@@ -77,6 +101,30 @@ def test_page_size_may_differ_per_vendor(tmp_path: Path) -> None:
         (
             "deals: [{id: '1', name: D, stage: nowhere, created: '2026-01-01T00:00:00Z'}]",
             "deals[0].stage",
+        ),
+        (
+            "deals: [{id: '1', name: D, pipeline: change_orders, stage: closedwon,"
+            " created: '2026-01-01T00:00:00Z'}]",
+            "deals[0].stage",
+        ),
+        (
+            "deals: [{id: '1', name: D, stage: co_approved, created: '2026-01-01T00:00:00Z'}]",
+            "deals[0].stage",
+        ),
+        (
+            "deals: [{id: '1', name: D, pipeline: upsell, stage: closedwon,"
+            " created: '2026-01-01T00:00:00Z'}]",
+            "deals[0].pipeline",
+        ),
+        ("companies: [{id: '9', name: C, zip: 98101}]", "companies[0].zip"),
+        (
+            "people: [{id: 1, first_name: A, last_name: B, cost_rate: '60.00'}]",
+            "people[0].cost_rate",
+        ),
+        ("projects: [{id: 1, name: P, company_id: 2, completed: soon}]", "projects[0].completed"),
+        (
+            "tasks: [{id: 1, project_id: 1, name: T, tasklist_id: 2, tag_ids: 35}]",
+            "tasks[0].tag_ids",
         ),
         (
             "time_entries: [{id: 1, project_id: 1, person_id: 2, date: 2026-13-01, minutes: 5}]",

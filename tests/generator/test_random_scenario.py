@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +18,7 @@ import pytest
 
 from billflow.generator import Scenario, ScenarioError, generate, random_scenario
 from billflow.generator.clock import add_months
+from billflow.generator.model import Deal, Task
 from billflow.money import to_minor
 
 START = dt.date(2026, 1, 1)
@@ -77,10 +79,13 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 
 def test_counts_are_as_requested(tmp_path: Path) -> None:
     counts = generate(tmp_path, 1, clients=12, projects=20, people=15, entries=1_234, months=2)
+    scenario = random_scenario(1, clients=12, projects=20, people=15, entries=0, months=2)
+    change_orders = [deal for deal in scenario.deals if deal.pipeline == "change_orders"]
     assert counts["teamwork.time"] == 1_234
     assert counts["hubspot.companies"] == 12
     assert counts["hubspot.owners"] == math.ceil(12 / 5)
-    assert counts["teamwork.projects"] == counts["hubspot.deals"] == 20
+    assert counts["teamwork.projects"] == 20
+    assert counts["hubspot.deals"] == 20 + len(change_orders) > 20
     assert counts["teamwork.people"] == 15
 
 
@@ -117,20 +122,177 @@ def test_zero_minute_entry_even_in_a_tiny_scenario() -> None:
     assert any(entry.minutes == 0 for entry in tiny.time_entries)
 
 
+MODELS = {"time_and_materials", "milestone", "hybrid", "retainer", "installments"}
+
+
+def _contracts(scenario: Scenario) -> list[Deal]:
+    """Deals of the sales pipeline with contract terms (not change orders)."""
+    return [deal for deal in scenario.deals if deal.pipeline == "default" and deal.billing]
+
+
 def test_deal_mix(many_deals: Scenario) -> None:
-    deals = many_deals.deals
+    deals = [deal for deal in many_deals.deals if deal.pipeline == "default"]
+    assert len(deals) == 2000
     models = Counter(deal.billing.get("model") for deal in deals)
-    assert 0.65 < _share(models["time_and_materials"], len(deals)) < 0.75
-    assert 0.16 < _share(models["milestone"], len(deals)) < 0.24
-    assert 0.07 < _share(models[None], len(deals)) < 0.13
+    assert 0.50 < _share(models["time_and_materials"], len(deals)) < 0.60
+    assert 0.12 < _share(models["milestone"], len(deals)) < 0.18
+    assert 0.05 < _share(models["hybrid"], len(deals)) < 0.09
+    assert 0.06 < _share(models["retainer"], len(deals)) < 0.10
+    assert 0.035 < _share(models["installments"], len(deals)) < 0.065
+    assert 0.08 < _share(models[None], len(deals)) < 0.13
     assert 1 <= models["fixed_bid"] <= 10
     early = {"appointmentscheduled", "qualifiedtobuy", "presentationscheduled"}
     early.add("decisionmakerboughtin")
     assert all(deal.stage in early for deal in deals if not deal.billing)
 
 
+def test_every_billing_model_and_term_even_in_a_small_scenario(small: Scenario) -> None:
+    models = {deal.billing.get("model") for deal in _contracts(small)}
+    assert models >= MODELS
+    assert any(deal.pipeline == "change_orders" for deal in small.deals)
+    tags = {tag.id: tag.name for tag in small.tags}
+    milestone_tags = [[tags[i] for i in m.tag_ids] for m in small.milestones]
+    assert any("billing:type=deliverable" in names for names in milestone_tags)
+    assert any(name.startswith("billing:partial=") for names in milestone_tags for name in names)
+    assert any(tags[i].startswith("billing:rate=") for task in small.tasks for i in task.tag_ids)
+
+
+def test_billing_tags_follow_the_grammar(many_deals: Scenario) -> None:
+    grammar = re.compile(
+        r"billing:(value=\d+(\.\d{2})?|rate=\d+(\.\d{2})?|partial=\d{1,3}@\d{1,3}"
+        r"|type=deliverable)"
+    )
+    assert [tag.name for tag in many_deals.tags if not grammar.fullmatch(tag.name)] == []
+    kinds = Counter(tag.name.split("=")[0] for tag in many_deals.tags)
+    assert kinds.keys() == {"billing:value", "billing:rate", "billing:partial", "billing:type"}
+
+
+def test_time_terms(many_deals: Scenario) -> None:
+    time = [d for d in _contracts(many_deals) if d.billing["model"] == "time_and_materials"]
+    cycles = Counter(deal.billing.get("cycle") for deal in time)
+    assert cycles.keys() == {None, "monthly", "weekly", "biweekly"}
+    assert cycles[None] > cycles["weekly"] > 0
+    capped = [Decimal(deal.billing["hours_cap"]) for deal in time if "hours_cap" in deal.billing]
+    assert 0.05 < _share(len(capped), len(time)) < 0.15
+    assert all(cap > 0 for cap in capped)
+    hybrids = [d for d in _contracts(many_deals) if d.billing["model"] == "hybrid"]
+    assert {deal.billing["cycle"] for deal in hybrids} == {"weekly"}
+
+
+def test_retainer_terms(many_deals: Scenario) -> None:
+    end = add_months(START, MONTHS)
+    retainers = [d for d in _contracts(many_deals) if d.billing["model"] == "retainer"]
+    for deal in retainers:
+        fee = Decimal(deal.billing["retainer_fee"])
+        assert Decimal(str(deal.amount)) == 12 * fee
+        assert Decimal(deal.billing["retainer_hours"]) > 0
+        assert Decimal(deal.billing["overage_rate"]) > 0
+    starts = [d.billing["effective_date"] for d in retainers if "effective_date" in d.billing]
+    assert starts and all(10 <= dt.date.fromisoformat(day).day <= 20 for day in starts)
+    changes = [
+        d.billing["retainer_fee_changes"] for d in retainers if "retainer_fee_changes" in d.billing
+    ]
+    assert changes
+    for change in changes:
+        day, new_fee = change.split("=")
+        assert START < dt.date.fromisoformat(day) < end
+        assert Decimal(new_fee) > 0
+
+
+def test_installments_trigger_on_a_milestone_of_the_project(many_deals: Scenario) -> None:
+    end = add_months(START, MONTHS)
+    milestones = {m.id: m.project_id for m in many_deals.milestones}
+    deals = [d for d in _contracts(many_deals) if d.billing["model"] == "installments"]
+    assert deals
+    for deal in deals:
+        signature, milestone, on_date = deal.billing["payment_schedule"].split(";")
+        percents = [int(part.split(":")[0]) for part in (signature, milestone, on_date)]
+        assert sum(percents) == 100
+        assert signature.endswith(":signature")
+        milestone_id = int(milestone.split("=")[1])
+        assert milestones[milestone_id] == int(deal.billing["project_id"])
+        assert START <= dt.date.fromisoformat(on_date.split("=")[1]) < end
+
+
+def test_change_orders_amend_signed_contracts(many_deals: Scenario) -> None:
+    end = add_months(START, MONTHS)
+    deals = {deal.id: deal for deal in many_deals.deals}
+    change_orders = [deal for deal in many_deals.deals if deal.pipeline == "change_orders"]
+    assert 0 < len(change_orders) < 0.1 * len(deals)
+    assert Counter(deal.stage for deal in change_orders).keys() == {"co_approved", "co_requested"}
+    for deal in change_orders:
+        parent = deals[deal.billing["parent_deal_id"]]
+        assert parent.pipeline == "default" and parent.stage == "closedwon"
+        assert parent.billing["model"] in MODELS
+        assert (deal.company_id, deal.currency) == (parent.company_id, parent.currency)
+        assert deal.close_date is not None and parent.created < deal.created
+        assert deal.created.date() <= deal.close_date.date()
+        if deal.stage == "co_approved":
+            assert START <= deal.close_date.date() < end
+
+
+def test_deliverables_are_on_time_and_materials_projects(many_deals: Scenario) -> None:
+    tags = {tag.id: tag.name for tag in many_deals.tags}
+    models = {d.billing["project_id"]: d.billing["model"] for d in _contracts(many_deals)}
+    deliverables = [
+        m for m in many_deals.milestones if "billing:type=deliverable" in map(tags.get, m.tag_ids)
+    ]
+    assert deliverables
+    for milestone in deliverables:
+        assert models[str(milestone.project_id)] in {"time_and_materials", "fixed_bid"}
+        assert any(tags[i].startswith("billing:value=") for i in milestone.tag_ids)
+
+
+def test_partial_milestones_complete_task_by_task(many_deals: Scenario) -> None:
+    tags = {tag.id: tag.name for tag in many_deals.tags}
+    tasks: dict[int, list[Task]] = {}
+    for task in many_deals.tasks:
+        tasks.setdefault(task.tasklist_id, []).append(task)
+    partial = [
+        m
+        for m in many_deals.milestones
+        if any(tags[i].startswith("billing:partial=") for i in m.tag_ids)
+    ]
+    assert partial
+    halfway = 0
+    for milestone in partial:
+        (tasklist,) = milestone.tasklist_ids
+        steps = tasks[tasklist]
+        assert len(steps) >= 2 and all(task.estimate_minutes > 0 for task in steps)
+        done = [task.completed for task in steps if task.completed is not None]
+        if milestone.completed is not None:
+            assert max(done) == milestone.completed
+        elif done:
+            halfway += 1
+    assert halfway > 0, "some open milestones are partly complete"
+
+
+def test_some_projects_complete_after_their_last_milestone(many_deals: Scenario) -> None:
+    last: dict[int, dt.datetime] = {}
+    for m in many_deals.milestones:
+        if m.completed is not None:
+            last[m.project_id] = max(m.completed, last.get(m.project_id, m.completed))
+    completed = [project for project in many_deals.projects if project.completed is not None]
+    assert completed
+    for project in completed:
+        assert project.completed == last[project.id] + dt.timedelta(days=2)
+        assert project.status == "active"
+
+
+def test_addresses_and_cost_rates(many_deals: Scenario) -> None:
+    companies = many_deals.companies
+    assert 0.8 < _share(sum(c.address is not None for c in companies), len(companies)) < 0.9
+    assert all(c.city is not None for c in companies if c.address is not None)
+    assert any(c.city is None for c in companies)
+    assert {c.country for c in companies} >= {"US", "JP", None}
+    people = many_deals.people
+    costs = [person.cost_rate for person in people if person.cost_rate is not None]
+    assert 0.85 < _share(len(costs), len(people)) < 0.95
+    assert all(3_000 <= cost <= 9_000 for cost in costs)
+
+
 def test_contract_terms(many_deals: Scenario) -> None:
-    contracts = [deal for deal in many_deals.deals if deal.billing]
+    contracts = _contracts(many_deals)
     currencies = Counter(deal.currency for deal in many_deals.deals)
     assert currencies["USD"] > currencies["EUR"] > currencies["JPY"] > 0
     assert {d.billing.get("tax_rate", "0") for d in contracts} == {"0", "0.0825", "0.19"}
@@ -143,8 +305,10 @@ def test_milestone_values_sum_to_the_deal_amount(many_deals: Scenario) -> None:
     values: Counter[int] = Counter()
     tags = {tag.id: tag for tag in many_deals.tags}
     for milestone in many_deals.milestones:
-        (tag_id,) = milestone.tag_ids
-        values[milestone.project_id] += _minor(tags[tag_id].name.split("=")[1])
+        for tag_id in milestone.tag_ids:
+            name, _, value = tags[tag_id].name.partition("=")
+            if name == "billing:value":
+                values[milestone.project_id] += _minor(value)
     deals = [deal for deal in many_deals.deals if deal.billing.get("model") == "milestone"]
     assert deals
     for deal in deals:

@@ -1,0 +1,350 @@
+"""Invoice, credit-note and contract documents: HTML files rendered from the published marts.
+
+An issued invoice or credit note is a document the client holds: its file is written once, the
+first time a run sees it, and never again, even when a template or a client's address changes
+later. A contract summary follows the contract's figures, so it is rewritten whenever its text
+changes. Every file is replaced atomically: a reader never sees half a document.
+
+Templates come from `templates/` at the repository top; a folder named by the setting
+`templates_dir` is searched first, so a user can replace any of them (or only one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+)
+
+from billflow.config import Settings
+from billflow.contracts import load_layer
+from billflow.errors import BillflowError, one_line
+from billflow.money import format_money, half_up
+from billflow.paths import ROOT
+from billflow.warehouse import Warehouse, sql_list, sql_literal
+
+BUILTIN_TEMPLATES = ROOT / "templates"
+INVOICE_TEMPLATE = "invoice.html.j2"
+CONTRACT_TEMPLATE = "contract.html.j2"
+
+Record = dict[str, Any]
+
+_COMPANY_COLUMNS = ["company_id", "company_name", "address", "city", "state", "zip", "country"]
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_TRIGGERS = {
+    "time": "Time",
+    "milestone": "Milestone",
+    "milestone_partial": "Partial milestone",
+    "deliverable": "Deliverable",
+    "installment": "Installment",
+    "retainer": "Retainer",
+    "overage": "Overage",
+    "change_order": "Change order",
+}
+
+
+class DocumentError(BillflowError):
+    """A document cannot be rendered or written (a template error, an unsafe file name)."""
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What every document of one call is rendered from."""
+
+    settings: Settings
+    env: Environment
+    invoices: list[Record]
+    companies: dict[str, Record]
+
+
+def render_documents(wh: Warehouse) -> dict[str, int]:
+    """Write the invoice documents not written yet and refresh the contract summaries.
+
+    Returns {"invoices_written", "invoices_kept", "contracts_written"}. The caller holds the
+    warehouse lock (as every writing run does), so no other process writes the same files.
+    """
+    sources = _Sources(
+        settings=wh.settings,
+        env=document_environment(wh.settings),
+        invoices=_marts_rows(wh, "invoices", order_by="issue_date, invoice_number"),
+        companies=_companies(wh),
+    )
+    written, kept = _write_invoices(wh, sources)
+    return {
+        "invoices_written": written,
+        "invoices_kept": kept,
+        "contracts_written": _write_contracts(wh, sources),
+    }
+
+
+def document_environment(settings: Settings) -> Environment:
+    """The Jinja environment of documents: the user's folder first, HTML autoescaped."""
+    env = Environment(
+        loader=_template_loader(settings.templates_dir),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=format_money,
+        price=format_price,
+        long_date=long_date,
+        percent=fraction_percent,
+        number=plain_number,
+        words=words,
+    )
+    return env
+
+
+def _template_loader(user_folder: Path | None) -> BaseLoader:
+    builtin = FileSystemLoader(BUILTIN_TEMPLATES)
+    if user_folder is None:
+        return builtin
+    return ChoiceLoader([FileSystemLoader(user_folder), builtin])
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    """A unit price: like money, but a rate finer than the currency's unit keeps its digits,
+    so the printed rate is the one the amounts were computed with."""
+    if amount == half_up(amount, currency):
+        return format_money(amount, currency)
+    return f"{currency.upper()} {amount.normalize():,f}"
+
+
+def long_date(day: date) -> str:
+    """`15 April 2026`, in English whatever the process locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def fraction_percent(fraction: Decimal) -> str:
+    """A rate held as a fraction, as a percent: 0.0825 -> `8.25%`."""
+    return f"{plain_number(fraction * 100)}%"
+
+
+def plain_number(value: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: 25.000000 -> `25`."""
+    return f"{value.normalize():f}"
+
+
+def words(code: str) -> str:
+    """A code in words: time_and_materials -> `Time and materials`."""
+    return code.replace("_", " ").capitalize()
+
+
+def billed_for(invoice: Record) -> str:
+    """What the document bills, in words: the trigger and its period or date."""
+    if invoice["trigger_type"] == "credit":
+        return f"Credit of {invoice['trigger_id']}"
+    label = _TRIGGERS.get(invoice["trigger_type"], words(invoice["trigger_type"]))
+    start, end = invoice["period_start"], invoice["period_end"]
+    if start is not None and end is not None and start != end:
+        return f"{label}, {long_date(start)} to {long_date(end)}"
+    when = invoice["trigger_date"] or start
+    named = f"{label} {invoice['trigger_id']}"
+    return f"{named}, {long_date(when)}" if when else named
+
+
+def payment_terms(days: int) -> str:
+    return "Due on receipt" if days == 0 else f"Net {days}"
+
+
+def _write_invoices(wh: Warehouse, sources: _Sources) -> tuple[int, int]:
+    folder = sources.settings.documents_dir / "invoices"
+    missing = [
+        invoice
+        for invoice in sources.invoices
+        if not document_path(folder, invoice["invoice_number"]).exists()
+    ]
+    lines = _lines_of(wh, [invoice["invoice_number"] for invoice in missing])
+    for invoice in missing:
+        number = invoice["invoice_number"]
+        context = _invoice_context(sources, invoice, lines.get(number, []))
+        _write_atomically(
+            document_path(folder, number), _render(sources, INVOICE_TEMPLATE, context)
+        )
+    return len(missing), len(sources.invoices) - len(missing)
+
+
+def _write_contracts(wh: Warehouse, sources: _Sources) -> int:
+    folder = sources.settings.documents_dir / "contracts"
+    order = "contract_code, installment_no"
+    schedules = _grouped(_marts_rows(wh, "installments", order_by=order), "contract_code")
+    invoices = _grouped(sources.invoices, "contract_code")
+    written = 0
+    for contract in _marts_rows(wh, "contracts", order_by="contract_code"):
+        code = contract["contract_code"]
+        context = _contract_context(sources, contract, schedules[code], invoices[code])
+        html = _render(sources, CONTRACT_TEMPLATE, context)
+        written += _refresh(document_path(folder, code), html)
+    return written
+
+
+def _invoice_context(sources: _Sources, invoice: Record, lines: list[Record]) -> Record:
+    return {
+        "title": "Credit note" if invoice["kind"] == "credit_note" else "Invoice",
+        "invoice": invoice,
+        "lines": lines,
+        "billed_for": billed_for(invoice),
+        "terms": payment_terms(invoice["terms_days"]),
+        **_parties(sources, invoice["client_id"], invoice["client_name"]),
+    }
+
+
+def _contract_context(
+    sources: _Sources, contract: Record, installments: list[Record], invoices: list[Record]
+) -> Record:
+    return {
+        "title": "Contract summary",
+        "contract": contract,
+        "installments": installments,
+        "invoices": invoices,
+        "terms": payment_terms(contract["terms_days"]),
+        **_parties(sources, contract["client_id"], contract["client_name"]),
+    }
+
+
+def _parties(sources: _Sources, client_id: str | None, client_name: str | None) -> Record:
+    """Seller and client blocks, with what the documents print in their footers."""
+    settings = sources.settings
+    company = sources.companies.get(client_id or "")
+    return {
+        "seller": {
+            "name": settings.seller_name,
+            "address_lines": _nonblank_lines(settings.seller_address),
+            "tax_id": settings.seller_tax_id,
+            "email": settings.seller_email,
+        },
+        "client": {
+            "name": client_name or (company or {}).get("company_name") or "",
+            "address_lines": address_lines(company),
+        },
+        "remittance": settings.remittance,
+        "late_fee_clause": settings.late_fee_clause,
+    }
+
+
+def address_lines(company: Record | None) -> list[str]:
+    """A HubSpot company's postal address: street, `City, ST 12345`, country; blanks left out."""
+    if company is None:
+        return []
+    region = " ".join(part for part in (company["state"], company["zip"]) if part)
+    locality = ", ".join(part for part in (company["city"], region) if part)
+    return [line for line in (company["address"], locality, company["country"]) if line]
+
+
+def _nonblank_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _render(sources: _Sources, name: str, context: Record) -> str:
+    try:
+        return sources.env.get_template(name).render(context)
+    except TemplateError as exc:
+        where = sources.settings.templates_dir or BUILTIN_TEMPLATES
+        raise DocumentError(
+            f"cannot render the document template {name} (looked in {where}): {one_line(exc)}"
+        ) from exc
+
+
+def document_path(folder: Path, name: str) -> Path:
+    """`<folder>/<name>.html`; a name that could leave the folder is refused."""
+    if not _SAFE_NAME.fullmatch(name):
+        raise DocumentError(
+            f"{name!r} cannot name a document file (letters, digits, '.', '-', '_' only); "
+            "correct the contract code (HubSpot billing_contract_code)"
+        )
+    return folder / f"{name}.html"
+
+
+def _refresh(path: Path, text: str) -> int:
+    """Write `text` unless the file already holds it; 1 when written."""
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return 0
+    _write_atomically(path, text)
+    return 1
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A temporary file in the same folder, flushed to disk, then renamed over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(text.encode("utf-8"))
+            file.flush()
+            os.fchmod(file.fileno(), 0o644)
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX keeps it in the folder's metadata)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _marts_rows(wh: Warehouse, table: str, *, order_by: str, where: str = "") -> list[Record]:
+    """Every column of a marts table (its contract's order), as dicts."""
+    columns = load_layer("marts")[table].column_names
+    return _select(wh, columns, f"{wh.schemas.marts}.{table}{where} order by {order_by}")
+
+
+def _select(wh: Warehouse, columns: list[str], source: str) -> list[Record]:
+    rows = wh.query(f"select {', '.join(columns)} from {source}")
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _lines_of(wh: Warehouse, numbers: list[str]) -> dict[str, list[Record]]:
+    if not numbers:
+        return {}
+    where = f" where invoice_number in ({sql_list(numbers)})"
+    lines = _marts_rows(wh, "invoice_lines", order_by="invoice_number, line_no", where=where)
+    return _grouped(lines, "invoice_number")
+
+
+def _companies(wh: Warehouse) -> dict[str, Record]:
+    """HubSpot companies by id, for address blocks; none before the first run staged them."""
+    schema, table = wh.schemas.staging, "stg_hubspot__companies"
+    present = wh.scalar(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = {sql_literal(schema)} and table_name = {sql_literal(table)}"
+    )
+    if not present:
+        return {}
+    companies = _select(wh, _COMPANY_COLUMNS, f"{schema}.{table}")
+    return {company["company_id"]: company for company in companies}
+
+
+def _grouped(rows: list[Record], key: str) -> defaultdict[str, list[Record]]:
+    groups: defaultdict[str, list[Record]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups

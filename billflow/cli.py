@@ -113,7 +113,9 @@ def _generate_parser(commands: Any) -> None:
 
 
 def _command_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--by", required=True, help="who acts (recorded)")
+    parser.add_argument(
+        "--by", default=_login(), help="who acts, recorded (default: your login name)"
+    )
     parser.add_argument("--as-of", type=_date, help="the date it takes effect (default today)")
     parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
 
@@ -142,6 +144,15 @@ def _invoice_parser(commands: Any) -> None:
     credit.add_argument("--lines", type=_line_numbers, help="line numbers, e.g. 1,3 (default all)")
     _command_options(credit)
     credit.set_defaults(handler=_invoice_credit)
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _line_numbers(text: str) -> list[int]:

@@ -57,6 +57,7 @@ def warehouse_env(kind: str, folder: Path, source_dir: Path = SAMPLE_DIR) -> Ite
             if name.startswith("BILLFLOW_") and name != "BILLFLOW_TEST_POSTGRES_URL":
                 patch.delenv(name)
         patch.setenv("BILLFLOW_SOURCE_DIR", str(source_dir))
+        patch.setenv("BILLFLOW_DOCUMENTS_DIR", str(folder / "documents"))
         if kind == "postgres":
             patch.setenv("BILLFLOW_WAREHOUSE_URL", POSTGRES_URL)
             patch.setenv("BILLFLOW_SCHEMA_PREFIX", f"t{uuid.uuid4().hex[:10]}_")

@@ -15,226 +15,68 @@ from decimal import Decimal as D  # noqa: N817 - short, for tables of amounts
 import pytest
 
 from billflow.config import Settings
+from billflow.money import format_money
 from tests.conftest import warehouse_env
 from tests.helpers import DEMO_DATES, mart, rows, run_dates, run_demo_commands, run_nightly
 
 # invoice: (draft key, issue date, due date, currency, subtotal, tax, total)
+# fmt: off
 EXPECTED_INVOICES = {
     # TIME, monthly. Northwind January, issued by the 2 Feb run, net 30. Ana 480+450+390 =
     # 1320 min = 22 h x 150.00 = 3300.00; Bo 300+255 = 555 min x 120 / 60 = 1110.00.
-    "INV-2026-000001": (
-        "C-18401:time:2026-01",
-        "2026-02-02",
-        "2026-03-04",
-        "USD",
-        "4410.00",
-        "0.00",
-        "4410.00",
-    ),
+    "INV-2026-000001": ("C-18401:time:2026-01", "2026-02-02", "2026-03-04", "USD", "4410.00", "0.00", "4410.00"),
     # Initech January (EUR, 19% added): Ana 240 x 110 / 60 = 440.00; Dara 330 x 95 / 60 =
     # 522.50; net 962.50; tax 182.875 -> 182.88.
-    "INV-2026-000002": (
-        "C-18403:time:2026-01",
-        "2026-02-02",
-        "2026-03-04",
-        "EUR",
-        "962.50",
-        "182.88",
-        "1145.38",
-    ),
+    "INV-2026-000002": ("C-18403:time:2026-01", "2026-02-02", "2026-03-04", "EUR", "962.50", "182.88", "1145.38"),
     # MILESTONE 4101 completed 10 Feb, issued 16 Feb, net 15; 8.25% included:
     # 12000 x 0.0825 / 1.0825 = 914.5496 -> 914.55.
-    "INV-2026-000003": (
-        "C-18402:milestone:4101",
-        "2026-02-16",
-        "2026-03-03",
-        "USD",
-        "11085.45",
-        "914.55",
-        "12000.00",
-    ),
+    "INV-2026-000003": ("C-18402:milestone:4101", "2026-02-16", "2026-03-03", "USD", "11085.45", "914.55", "12000.00"),
     # INSTALLMENT 1 of 25/40/35 on 46,000.00: 25% on signature (20 Feb) = 11,500.00.
-    "INV-2026-000004": (
-        "C-18408:installment:1",
-        "2026-02-23",
-        "2026-03-25",
-        "USD",
-        "11500.00",
-        "0.00",
-        "11500.00",
-    ),
+    "INV-2026-000004": ("C-18408:installment:1", "2026-02-23", "2026-03-25", "USD", "11500.00", "0.00", "11500.00"),
     # Northwind February: Ana 885 min x 150 / 60 = 2212.50; Bo 435 x 120 / 60 = 870.00;
     # Chen 1290 x 133.33 / 60 = 2866.595 -> 2866.60 (half-up); 5949.10.
-    "INV-2026-000005": (
-        "C-18401:time:2026-02",
-        "2026-03-02",
-        "2026-04-01",
-        "USD",
-        "5949.10",
-        "0.00",
-        "5949.10",
-    ),
+    "INV-2026-000005": ("C-18401:time:2026-02", "2026-03-02", "2026-04-01", "USD", "5949.10", "0.00", "5949.10"),
     # Initech February: Dara 420 x 95 / 60 = 665.00; Ana 165 x 110 / 60 = 302.50; 967.50;
     # tax 183.825 -> 183.83.
-    "INV-2026-000006": (
-        "C-18403:time:2026-02",
-        "2026-03-02",
-        "2026-04-01",
-        "EUR",
-        "967.50",
-        "183.83",
-        "1151.33",
-    ),
+    "INV-2026-000006": ("C-18403:time:2026-02", "2026-03-02", "2026-04-01", "EUR", "967.50", "183.83", "1151.33"),
     # INSTALLMENT 2: 40% x 46,000.00 = 18,400.00 when milestone 4201 completed (12 Mar).
-    "INV-2026-000007": (
-        "C-18408:installment:2",
-        "2026-03-16",
-        "2026-04-15",
-        "USD",
-        "18400.00",
-        "0.00",
-        "18400.00",
-    ),
+    "INV-2026-000007": ("C-18408:installment:2", "2026-03-16", "2026-04-15", "USD", "18400.00", "0.00", "18400.00"),
     # TIME, bi-weekly from 2 March: 4 x 480 min = 32 h x 180.00 = 5760.00; net 15.
-    "INV-2026-000008": (
-        "C-18411:time:2026-03-02",
-        "2026-03-16",
-        "2026-03-31",
-        "USD",
-        "5760.00",
-        "0.00",
-        "5760.00",
-    ),
+    "INV-2026-000008": ("C-18411:time:2026-03-02", "2026-03-16", "2026-03-31", "USD", "5760.00", "0.00", "5760.00"),
     # HYBRID: milestone 4301 completed 11 Mar unlocks its value 5000.00 and the hours on its
     # tasks, Bo 360 + 300 = 660 min x 140 / 60 = 1540.00: 6540.00.
-    "INV-2026-000009": (
-        "C-18412:milestone:4301",
-        "2026-03-16",
-        "2026-04-15",
-        "USD",
-        "6540.00",
-        "0.00",
-        "6540.00",
-    ),
+    "INV-2026-000009": ("C-18412:milestone:4301", "2026-03-16", "2026-04-15", "USD", "6540.00", "0.00", "6540.00"),
     # Hybrid's other time, WEEKLY (week of 9 Mar): Ana 180 min x 160 / 60 = 480.00.
-    "INV-2026-000010": (
-        "C-18412:time:2026-03-09",
-        "2026-03-16",
-        "2026-04-15",
-        "USD",
-        "480.00",
-        "0.00",
-        "480.00",
-    ),
+    "INV-2026-000010": ("C-18412:time:2026-03-09", "2026-03-16", "2026-04-15", "USD", "480.00", "0.00", "480.00"),
     # RETAINER in advance, starting 16 March: 5000.00 x 16 / 31 days = 2580.645 -> 2580.65.
-    "INV-2026-000011": (
-        "C-18413:retainer:2026-03",
-        "2026-03-16",
-        "2026-04-15",
-        "USD",
-        "2580.65",
-        "0.00",
-        "2580.65",
-    ),
+    "INV-2026-000011": ("C-18413:retainer:2026-03", "2026-03-16", "2026-04-15", "USD", "2580.65", "0.00", "2580.65"),
     # CHANGE ORDER approved 20 Feb with no Globex invoice by 22 Mar (30 days): on its own.
     # 3000.00 incl. 8.25%: 3000 x 0.0825 / 1.0825 = 228.637 -> 228.64.
-    "INV-2026-000012": (
-        "C-18402:change_order:18415",
-        "2026-03-23",
-        "2026-04-07",
-        "USD",
-        "2771.36",
-        "228.64",
-        "3000.00",
-    ),
+    "INV-2026-000012": ("C-18402:change_order:18415", "2026-03-23", "2026-04-07", "USD", "2771.36", "228.64", "3000.00"),
     # HOURS CAP 40 h: 32 h billed before; 9605 360 min (to 38 h); 9606 240 min, of which 120
     # fit; 480 min = 8 h x 180 = 1440.00. The cap was reached on 19 Mar, so the period bills
     # on the 23 Mar run, before it ends on 29 Mar. 9607 (24 Mar) is over the cap.
-    "INV-2026-000013": (
-        "C-18411:time:2026-03-16",
-        "2026-03-23",
-        "2026-04-07",
-        "USD",
-        "1440.00",
-        "0.00",
-        "1440.00",
-    ),
+    "INV-2026-000013": ("C-18411:time:2026-03-16", "2026-03-23", "2026-04-07", "USD", "1440.00", "0.00", "1440.00"),
     # DELIVERABLE accepted 25 Mar: 1200.00.
-    "INV-2026-000014": (
-        "C-18401:deliverable:4104",
-        "2026-03-30",
-        "2026-04-29",
-        "USD",
-        "1200.00",
-        "0.00",
-        "1200.00",
-    ),
+    "INV-2026-000014": ("C-18401:deliverable:4104", "2026-03-30", "2026-04-29", "USD", "1200.00", "0.00", "1200.00"),
     # MILESTONE 4102 completed 25 Mar: 10500 x 0.0825 / 1.0825 = 800.2309 -> 800.23.
-    "INV-2026-000015": (
-        "C-18402:milestone:4102",
-        "2026-03-30",
-        "2026-04-14",
-        "USD",
-        "9699.77",
-        "800.23",
-        "10500.00",
-    ),
+    "INV-2026-000015": ("C-18402:milestone:4102", "2026-03-30", "2026-04-14", "USD", "9699.77", "800.23", "10500.00"),
     # Hybrid weekly (week of 23 Mar): Ana 90 x 160 / 60 = 240.00.
-    "INV-2026-000016": (
-        "C-18412:time:2026-03-23",
-        "2026-03-30",
-        "2026-04-29",
-        "USD",
-        "240.00",
-        "0.00",
-        "240.00",
-    ),
+    "INV-2026-000016": ("C-18412:time:2026-03-23", "2026-03-30", "2026-04-29", "USD", "240.00", "0.00", "240.00"),
     # Northwind March (9125, 22:30 New York time on 31 March, is March): Ana 855 min x 150 /
     # 60 = 2137.50; Bo 315 x 120 / 60 = 630.00; Chen 200 x 133.33 / 60 = 444.4333 -> 444.43;
     # TASK RATE: Architecture review at 200.00 overrides Ana's 150.00: 120 min = 400.00.
-    "INV-2026-000017": (
-        "C-18401:time:2026-03",
-        "2026-04-06",
-        "2026-05-06",
-        "USD",
-        "3611.93",
-        "0.00",
-        "3611.93",
-    ),
+    "INV-2026-000017": ("C-18401:time:2026-03", "2026-04-06", "2026-05-06", "USD", "3611.93", "0.00", "3611.93"),
     # PARTIAL milestone: 4103 is 50% complete on 2 Apr (1800 of 3600 estimated minutes):
     # 50% x 7500 = 3750.00 incl. 8.25%: 285.797 -> 285.80.
-    "INV-2026-000018": (
-        "C-18402:milestone:4103:partial",
-        "2026-04-06",
-        "2026-04-21",
-        "USD",
-        "3464.20",
-        "285.80",
-        "3750.00",
-    ),
+    "INV-2026-000018": ("C-18402:milestone:4103:partial", "2026-04-06", "2026-04-21", "USD", "3464.20", "285.80", "3750.00"),
     # RETAINER April: 1-15 Apr at 5000, 16-30 Apr at 6000: (15 x 5000 + 15 x 6000) / 30 =
     # 5500.00; OVERAGE March in arrears: 240+300+180 = 720 min used against 20 h x 16 / 31 =
     # 619.35 -> 619 min; 101 min x 150 / 60 = 252.50. 5752.50.
-    "INV-2026-000019": (
-        "C-18413:retainer:2026-04",
-        "2026-04-06",
-        "2026-05-06",
-        "USD",
-        "5752.50",
-        "0.00",
-        "5752.50",
-    ),
+    "INV-2026-000019": ("C-18413:retainer:2026-04", "2026-04-06", "2026-05-06", "USD", "5752.50", "0.00", "5752.50"),
     # INSTALLMENT 3: the last takes the rest, 46000 - 11500 - 18400 = 16100.00, on 10 Apr;
     # change order 18414 (approved 1 Apr) rides on this next invoice: + 4000.00.
-    "INV-2026-000020": (
-        "C-18408:installment:3",
-        "2026-04-13",
-        "2026-05-13",
-        "USD",
-        "20100.00",
-        "0.00",
-        "20100.00",
-    ),
+    "INV-2026-000020": ("C-18408:installment:3", "2026-04-13", "2026-05-13", "USD", "20100.00", "0.00", "20100.00"),
 }
 
 # As of 15 April, after the demo's commands and refresh. Paid: 1 (20 Feb), 2 (28 Mar), 4 (the
@@ -262,6 +104,8 @@ EXPECTED_STATUS = {
     "INV-2026-000019": ("PENDING", "0.00", "5752.50"),
     "INV-2026-000020": ("PENDING", "0.00", "20100.00"),
 }
+
+# fmt: on
 
 EXPECTED_ROW_COUNTS = {
     "contracts": 8,  # 18401-03, 05, 08, 11-13; 18406 quarantined; change orders are not contracts
@@ -534,3 +378,17 @@ def test_every_time_entry_is_accounted_for(demo: Settings) -> None:
         "not_yet_effective": 1,  # 20 April
         "quarantined": 2,  # 0 minutes; 1500 minutes
     }
+
+
+def test_every_document_is_written_and_carries_its_figures(demo: Settings) -> None:
+    folder = demo.documents_dir / "invoices"
+    for number, (_, _, due, currency, _, _, total) in EXPECTED_INVOICES.items():
+        page = (folder / f"{number}.html").read_text()
+        assert f'<span id="invoice-number">{number}</span>' in page
+        assert f'<span id="total">{format_money(D(total), currency)}</span>' in page
+        due_on = date.fromisoformat(due)
+        assert f'<span id="due-date">{due_on.day} {due_on:%B %Y}</span>' in page
+    credit = (folder / "CN-2026-000001.html").read_text()
+    assert "INV-2026-000005" in credit and "USD -2,866.60" in credit
+    summary = (demo.documents_dir / "contracts" / "C-18408.html").read_text()
+    assert "16,100.00" in summary and "LIQUIDATED" not in summary

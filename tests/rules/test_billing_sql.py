@@ -191,3 +191,11 @@ def test_a_fee_change_mid_cycle_weighs_each_fee_by_its_days(
     april = fees(wh)[date(2026, 4, 1)]
     exact = (Decimal(old) * (change_day - 1) + Decimal(new) * (30 - change_day + 1)) / 30
     assert abs(Decimal(april) - exact) <= Decimal("0.5")
+
+
+def test_an_end_mid_cycle_is_prorated_and_nothing_follows(wh: Warehouse) -> None:
+    retainer(wh, 310000, date(2026, 1, 1), [])
+    wh.execute("update build.int_contracts set end_date = date '2026-03-10'")
+    bills = fees(wh)
+    # 3100.00 x 10 / 31 days = 1000.00; no cycle after the end
+    assert bills == {date(2026, 1, 1): 310000, date(2026, 2, 1): 310000, date(2026, 3, 1): 100000}

@@ -92,6 +92,32 @@ def test_content_without_an_updated_time_can_change_back(
     assert [str(v) for v in values] == ["7500.000", "8000.000", "7500.000"]
 
 
+def test_an_edit_under_an_unchanged_updated_time_is_not_lost(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A deal's effective date is edited, then edited back, under one `updatedAt`: each
+    content is landed (and staged) once, and re-reading adds nothing."""
+    versions = []
+    for step, effective in enumerate(["2026-03-16", "2026-03-18", "2026-03-18", "2026-03-16"]):
+        scenario = sample_scenario()
+        acme = next(d for d in scenario["deals"] if d["id"] == "18413")
+        acme["billing"]["effective_date"] = effective
+        land(warehouse, render_pages(scenario, tmp_path / f"step{step}"), f"run-{step}")
+        pipeline.stage(Run(warehouse, date(2026, 4, 15), f"run-{step}"))
+        staged = warehouse.scalar(
+            f"select effective_date from {warehouse.schemas.staging}.stg_hubspot__deals "
+            "where deal_id = '18413'"
+        )
+        assert staged == date.fromisoformat(effective)
+        versions.append(
+            warehouse.scalar(
+                f"select count(*) from {warehouse.schemas.raw}.records "
+                "where stream = 'deals' and record_id = '18413'"
+            )
+        )
+    assert versions == [1, 2, 2, 3]
+
+
 def test_rate_pages_take_the_project_from_the_file_name(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:

@@ -88,10 +88,26 @@ def _contract_status(wh: Warehouse, code: str) -> str:
     return str(found[0][0])
 
 
+def _recorded(wh: Warehouse, command: Command) -> str | None:
+    """When the same command was already accepted for the target (the next run may not have
+    published it yet), the date it was recorded for."""
+    found = wh.scalar(
+        f"select min(acted_on) from {wh.schemas.audit}.commands "
+        f"where command = {sql_literal(command.name)} and target = {sql_literal(command.target)}"
+    )
+    return str(found) if found else None
+
+
+def _already_done(code: str, state: str, recorded_for: str | None) -> str:
+    when = recorded_for or "an earlier run"
+    return f"{code} is already {state} (recorded for {when}); nothing to do"
+
+
 def _cancel(wh: Warehouse, command: Command) -> str:
     code, status = command.target, _contract_status(wh, command.target)
-    if status == "CANCELLED":
-        return f"{code} is already CANCELLED; nothing to do"
+    earlier = _recorded(wh, command)
+    if status == "CANCELLED" or earlier:
+        return _already_done(code, "cancelled", earlier)
     if status not in CANCELLABLE:
         raise CommandRefusedError(
             f"refused: {code} is {status}; a contract can be cancelled only from DRAFTING or "
@@ -106,8 +122,9 @@ def _cancel(wh: Warehouse, command: Command) -> str:
 
 def _liquidate(wh: Warehouse, command: Command) -> str:
     code, status = command.target, _contract_status(wh, command.target)
-    if status == "LIQUIDATED":
-        return f"{code} is already LIQUIDATED; nothing to do"
+    earlier = _recorded(wh, command)
+    if status == "LIQUIDATED" or earlier:
+        return _already_done(code, "liquidated", earlier)
     if status != "COMPLETED":
         raise CommandRefusedError(
             f"refused: {code} is {status}; only a COMPLETED contract (project done, every "
@@ -122,11 +139,18 @@ def _liquidate(wh: Warehouse, command: Command) -> str:
 
 def _credit(wh: Warehouse, command: Command) -> str:
     invoice = _invoice(wh, command.target)
+    if command.acted_on < invoice["issue_date"]:
+        raise CommandRefusedError(
+            f"refused: a credit note dated {command.acted_on} cannot precede "
+            f"{command.target}, issued {invoice['issue_date']}"
+        )
     earlier = _same_credit(wh, command)
     if earlier:
         return f"{command.target} was already credited by {earlier} for these lines; nothing to do"
     line_numbers = _creditable_lines(wh, command.target, command.details["lines"])
-    rows = _credit_rows(wh, command.target, line_numbers)
+    rows = _credit_rows(
+        wh, command.target, line_numbers, sorted(_credited_lines(wh, command.target))
+    )
     number, seq = _next_credit_number(wh, command.acted_on.year)
     with wh.transaction():
         _insert_credit_note(wh, command, CreditNote(number, seq, invoice, rows))
@@ -204,11 +228,14 @@ def _same_credit(wh: Warehouse, command: Command) -> str | None:
     return None
 
 
-def _credit_rows(wh: Warehouse, invoice: str, line_numbers: list[int]) -> dict[str, Any]:
+def _credit_rows(
+    wh: Warehouse, invoice: str, line_numbers: list[int], credited_before: list[int]
+) -> dict[str, Any]:
     sql = wh.render(
         "commands/credit_note.sql",
         invoice_number=sql_literal(invoice),
         line_numbers=", ".join(str(n) for n in line_numbers),
+        prior_line_numbers=", ".join(str(n) for n in credited_before) or "null",
     )
     names = [
         "row_kind", "line_no", "credited_line_no", "description", "person_id", "task_id",
@@ -266,6 +293,7 @@ def _insert_credit_note(wh: Warehouse, command: Command, note: CreditNote) -> No
         "tax_included": totals["tax_included"],
         "total": totals["total"],
         "credits_invoice_number": invoice["invoice_number"],
+        "memo": command.details["reason"],
         "amount_paid": Decimal(0),
         "amount_credited": Decimal(0),
         "balance_due": Decimal(0),

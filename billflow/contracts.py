@@ -28,6 +28,7 @@ _TYPES = {
     "hours": ("DECIMAL(12,2)", "NUMERIC(12,2)"),
     "rate": ("DECIMAL(18,4)", "NUMERIC(18,4)"),
     "ratio": ("DECIMAL(9,6)", "NUMERIC(9,6)"),
+    "percent": ("DECIMAL(9,6)", "NUMERIC(9,6)"),
     "seconds": ("DECIMAL(12,3)", "NUMERIC(12,3)"),
     "json": ("JSON", "JSONB"),
 }

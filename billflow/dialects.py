@@ -67,6 +67,11 @@ class Dialect:
         """True when the whole of `value` matches the regular expression `pattern`."""
         raise NotImplementedError
 
+    def sort_key(self, value: str) -> str:
+        """Text compared byte by byte, whatever the database's collation (orderings that
+        number invoices and lines must not depend on the server's locale)."""
+        return value
+
     def epoch_date_utc(self, seconds: str) -> str:
         """The UTC calendar date of a Unix time in seconds."""
         return f"cast(timezone('UTC', to_timestamp({seconds})) as date)"
@@ -169,6 +174,9 @@ class PostgresDialect(Dialect):
 
     def matches(self, value: str, pattern: str) -> str:
         return f"({value} ~ '^(?:{pattern})$')"
+
+    def sort_key(self, value: str) -> str:
+        return f'({value}) collate "C"'
 
     def replace_table(self, table: str, select: str, *, temp: bool = False) -> list[str]:
         # analyze: without statistics the planner takes a fresh table for empty

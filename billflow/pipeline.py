@@ -54,6 +54,7 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
 )
 
 BILL_MODELS = (
+    "intermediate/int_commands.sql",
     "intermediate/int_contracts.sql",
     "intermediate/int_change_orders.sql",
     "intermediate/int_milestone_progress.sql",

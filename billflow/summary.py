@@ -176,13 +176,13 @@ def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
         wh.scalar(f"select count(*) from {build}.ar_aging where days_past_due > 0")
     )
     summary.ledger_invoices = int(
-        wh.scalar(f"select count(*) from {build}.int_issued_invoices where kind = 'invoice'")
+        wh.scalar(f"select count(*) from {build}.invoices where kind = 'invoice'")
     )
     summary.ledger_credit_notes = int(
-        wh.scalar(f"select count(*) from {build}.int_issued_invoices where kind = 'credit_note'")
+        wh.scalar(f"select count(*) from {build}.invoices where kind = 'credit_note'")
     )
     summary.ledger_total = _totals(
-        wh, f"select currency, sum(total) from {build}.int_issued_invoices group by 1"
+        wh, f"select currency, sum(total) from {build}.invoices group by 1"
     )
     summary.unapplied_cash = _totals(
         wh,

@@ -51,6 +51,7 @@ _TYPE_NOTES = {
     "hours": "hours",
     "rate": "rate",
     "ratio": "fraction",
+    "percent": "percent",
     "seconds": "seconds",
 }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from billflow import pipeline
 from billflow.cli import backfill_dates
 from billflow.commands import cancel_contract, credit_invoice, liquidate_contract
 from billflow.config import Settings
@@ -16,6 +18,7 @@ from billflow.contracts import load_layer
 from billflow.generator import render
 from billflow.landing import land_pages
 from billflow.paths import ROOT
+from billflow.pipeline import Run
 from billflow.summary import RunSummary
 from billflow.warehouse import Warehouse
 from connectors.files import FileConnector
@@ -112,5 +115,68 @@ def land(wh: Warehouse, source_dir: Path, run_id: str) -> tuple[int, int]:
     result = land_pages(wh, pages, run_id)
     return sum(result.records.values()), sum(result.new_versions.values())
 
+
+@dataclass
+class ScenarioCase:
+    """An edited sample company, billed run by run the way the nightly flow bills it (without
+    Prefect or the quality gate); edit `scenario` between runs to change what the sources say."""
+
+    settings: Settings
+    scenario: dict[str, Any]
+    folder: Path
+    runs: int = 0
+
+    def run(self, as_of: date) -> None:
+        self.runs += 1
+        pages = render_pages(self.scenario, self.folder / f"run{self.runs}")
+        warehouse = Warehouse(self.settings)
+        try:
+            warehouse.init()
+            land(warehouse, pages, f"run{self.runs}")
+            run = Run(warehouse, as_of, f"run{self.runs}")
+            for step in STEPS:
+                step(run)
+            pipeline.publish(run, pipeline.conservation(run))
+        finally:
+            warehouse.close()
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return rows(self.settings, sql)
+
+    def invoice_number(self, draft_key: str) -> str:
+        found = self.rows(
+            f"select invoice_number from {{marts}}.invoices where draft_key = '{draft_key}'"
+        )
+        assert found, f"no invoice for {draft_key}"
+        return str(found[0][0])
+
+    def pay(self, draft_key: str, amount: str, at: str) -> None:
+        """A Stripe payment of the invoice issued from `draft_key`, in its currency."""
+        number = self.invoice_number(draft_key)
+        (currency,) = self.rows(
+            f"select currency from {{marts}}.invoices where invoice_number = '{number}'"
+        )[0]
+        seq = len(self.scenario["payments"]) + 1
+        self.scenario["payments"].append(
+            {
+                "event_id": f"evt_case{seq:04d}",
+                "payment_intent": f"pi_case{seq:04d}",
+                "at": at,
+                "amount": amount,
+                "currency": str(currency).lower(),
+                "invoice_number": number,
+            }
+        )
+
+
+STEPS = (
+    pipeline.stage,
+    pipeline.bill,
+    pipeline.reconcile,
+    pipeline.issue,
+    pipeline.apply_payments,
+    pipeline.age,
+    pipeline.forecast,
+)
 
 _LAYERS = ("raw", "staging", "build", "marts", "audit", "quarantine")

@@ -3,7 +3,7 @@
   dispositions must add up to the records in raw (newest version of each); the run checks
   this before publish. Time priced in this run is counted from the lines' lineage and the
   status of its draft, not from the rule that chose it.
--#}
+#}
 with time_entries as (
     select 'teamwork.time' as stream, 'deleted' as disposition, count(*) as records
     from {{ versions.latest('teamwork', 'time') }} as latest where latest.r->>'deleted' = 'true'

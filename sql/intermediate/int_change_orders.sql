@@ -1,7 +1,7 @@
 {#-
   Approved change orders (closed-won deals of the change-order pipeline) and the contract they
   amend, with the contract version each one makes (the original is version 1).
--#}
+#}
 with approved as (
     select
         orders.deal_id as change_order_id,

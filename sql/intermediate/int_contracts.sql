@@ -1,18 +1,11 @@
 {#-
   Contracts as of the run: clean contract deals the run can see, with their terms resolved
   and the events of their lifecycle (signing, cancellation, liquidation) as of as_of.
--#}
+#}
 with deals as (
     select *
     from {{ s.staging }}.stg_hubspot__deals
     where is_contract and created_date <= {{ as_of }}
-),
-
-commands as (
-    select target, command, min(acted_on) as acted_on
-    from {{ s.audit }}.commands
-    where command in ('contract.cancel', 'contract.liquidate') and acted_on <= {{ as_of }}
-    group by target, command
 ),
 
 final as (
@@ -44,7 +37,7 @@ final as (
             case when deals.signed_date <= {{ as_of }} then deals.signed_date end
         ) as effective_date,
         deals.effective_date as billing_starts,
-        {#- the anchor of two-week cycles and the start of a retainer -#}
+        {#- the anchor of two-week cycles and the start of a retainer #}
         coalesce(deals.effective_date, deals.signed_date) as cycle_anchor,
         deals.end_date,
         cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer)
@@ -55,9 +48,7 @@ final as (
         {{ money.round_to_minor('deals.overage_rate', 'currencies.minor_factor') }} as overage_rate_minor,
         coalesce(deals.signed_date <= {{ as_of }}, false) as is_signed,
         deals.created_date,
-        cancelled.acted_on as cancelled_on,
-        liquidated.acted_on as liquidated_on,
-        cancelled.acted_on is null and liquidated.acted_on is null as is_open
+        commands.cancelled_on is null and commands.liquidated_on is null as is_open
     from deals
     inner join {{ s.staging }}.currencies as currencies on currencies.code = deals.currency
     left join {{ s.staging }}.stg_hubspot__deal_companies as deal_companies
@@ -66,10 +57,7 @@ final as (
         on companies.company_id = deal_companies.company_id
     left join {{ s.staging }}.stg_hubspot__owners as owners on owners.owner_id = deals.owner_id
     left join {{ s.staging }}.stg_teamwork__projects as projects on projects.project_id = deals.project_id
-    left join commands as cancelled
-        on cancelled.target = deals.contract_code and cancelled.command = 'contract.cancel'
-    left join commands as liquidated
-        on liquidated.target = deals.contract_code and liquidated.command = 'contract.liquidate'
+    left join {{ s.build }}.int_commands as commands on commands.contract_code = deals.contract_code
 )
 
 select * from final

@@ -1,4 +1,4 @@
-{#- Lineage of every proposed line: the source records it was computed from. -#}
+{#- Lineage of every proposed line: the source records it was computed from. #}
 with lines as (
     select * from {{ s.build }}.int_draft_lines
 ),
@@ -10,10 +10,8 @@ time_sources as (
     inner join {{ s.build }}.int_time_entries as entries
         on entries.draft_key = lines.draft_key
         and entries.disposition = 'billable'
-        and (
-            (entries.rate_basis = 'person' and entries.person_id = lines.person_id)
-            or (entries.rate_basis = 'task' and entries.task_id = lines.task_id)
-        )
+        and entries.rate_basis = case when lines.task_id is not null then 'task' else 'person' end
+        and entries.rated_id = coalesce(lines.task_id, lines.person_id)
         and entries.rate_minor = lines.rate_minor
     where lines.line_type = 'time'
 ),

@@ -6,7 +6,7 @@
     overage       the previous cycle's hours beyond the allocation, in arrears, net
     change_order  an approved change order, tax included, on the contract's next draft, or
                   alone once it has waited `pending_item_days`
--#}
+#}
 with contracts as (
     select * from {{ s.build }}.int_contracts
 ),
@@ -20,25 +20,25 @@ time_groups as (
         min(entries.period_end) as period_end,
         min(entries.trigger_date) as trigger_date,
         entries.rate_basis,
-        case when entries.rate_basis = 'task' then entries.task_id else entries.person_id end as rated_id,
+        entries.rated_id,
         entries.rate_minor,
         sum(entries.billable_minutes) as minutes
     from {{ s.build }}.int_time_entries as entries
     where entries.disposition = 'billable'
-    group by entries.draft_key, entries.contract_code, entries.rate_basis,
-        case when entries.rate_basis = 'task' then entries.task_id else entries.person_id end,
+    group by entries.draft_key, entries.contract_code, entries.rate_basis, entries.rated_id,
         entries.rate_minor
 ),
 
+{#- time on a hybrid milestone's draft bills under the milestone's trigger #}
 time_lines as (
     select
         groups.draft_key,
         groups.contract_code,
-        'time' as trigger_type,
-        groups.period as trigger_id,
-        groups.period_start,
-        groups.period_end,
-        groups.trigger_date,
+        coalesce(milestones.kind, 'time') as trigger_type,
+        coalesce(milestones.milestone_id, groups.period) as trigger_id,
+        coalesce(milestones.trigger_date, groups.period_start) as period_start,
+        coalesce(milestones.trigger_date, groups.period_end) as period_end,
+        coalesce(milestones.trigger_date, groups.trigger_date) as trigger_date,
         'time' as line_type,
         case groups.rate_basis
             when 'task' then coalesce(tasks.task_name, 'Task ' || groups.rated_id)
@@ -56,6 +56,7 @@ time_lines as (
         contracts.unit
     from time_groups as groups
     inner join contracts on contracts.contract_code = groups.contract_code
+    left join {{ s.build }}.int_milestone_drafts as milestones on milestones.draft_key = groups.draft_key
     left join {{ s.staging }}.stg_teamwork__people as people
         on groups.rate_basis = 'person' and people.person_id = groups.rated_id
     left join {{ s.staging }}.stg_teamwork__tasks as tasks
@@ -145,6 +146,14 @@ retainer_lines as (
     from {{ s.build }}.int_retainer_periods as cycles
     inner join contracts on contracts.contract_code = cycles.contract_code
     where cycles.active_days > 0 and contracts.is_open
+      {#- a cycle that overlaps one already invoiced (its start date moved) is not billed again #}
+      and not exists (
+        select 1 from {{ s.marts }}.invoices as issued
+        where issued.contract_code = cycles.contract_code
+          and issued.trigger_type = 'retainer'
+          and issued.period_start <= cycles.period_end
+          and issued.period_end >= cycles.period_start
+      )
 ),
 
 overages as (
@@ -181,6 +190,7 @@ overage_lines as (
         overages.unit
     from overages
     where overages.overage_minutes > 0
+      and overages.overage_minor > 0
       and overages.has_ended
       and (not overages.has_next or overages.next_period is not null)
 ),
@@ -210,7 +220,7 @@ issued_change_orders as (
 ),
 
 first_drafts as (
-    select contract_code, min(draft_key) as draft_key
+    select contract_code, min({{ d.sort_key('draft_key') }}) as draft_key
     from triggered
     group by contract_code
 ),
@@ -224,8 +234,10 @@ pending_change_orders as (
             else orders.contract_code || ':change_order:' || orders.change_order_id
         end as draft_key
     from {{ s.build }}.int_change_orders as orders
+    inner join contracts on contracts.contract_code = orders.contract_code
     left join first_drafts on first_drafts.contract_code = orders.contract_code
     where orders.change_order_id not in (select record_id from issued_change_orders)
+      and contracts.is_signed and contracts.is_open
 ),
 
 change_order_lines as (
@@ -276,7 +288,8 @@ final as (
                     when 'installment' then 1 when 'milestone' then 2 when 'milestone_partial' then 3
                     when 'deliverable' then 4 when 'retainer' then 5 when 'overage' then 6
                     when 'time' then 7 else 8 end,
-                lines.description, lines.person_id, lines.task_id, lines.unit_price
+                {{ d.sort_key('lines.description') }}, {{ d.sort_key('lines.person_id') }},
+                {{ d.sort_key('lines.task_id') }}, lines.unit_price, {{ d.sort_key('lines.reference') }}
         ) as integer) as line_no
     from lines
 )

@@ -4,12 +4,12 @@
     lines that include tax (fixed prices):  tax = half-up(gross x r / (1 + r))
     lines that exclude it (time, retainer): tax = half-up(net x r), added on top
   subtotal = everything without tax; total = subtotal + tax.
--#}
+#}
 with line_totals as (
     select
         lines.draft_key,
         min(lines.contract_code) as contract_code,
-        {#- a draft's trigger is its first line's (lines are ordered by what triggers them) -#}
+        {#- a draft's trigger is its first line's (lines are ordered by what triggers them) #}
         min(case when lines.line_no = 1 then lines.trigger_type end) as trigger_type,
         min(case when lines.line_no = 1 then lines.trigger_id end) as trigger_id,
         min(case when lines.line_no = 1 then lines.period_start end) as period_start,
@@ -18,12 +18,13 @@ with line_totals as (
         sum(case when tax_inclusive then amount_minor else 0 end) as gross_minor,
         sum(case when tax_inclusive then 0 else amount_minor end) as net_minor,
         sum(case when line_type = 'time' then minutes else 0 end) as minutes_priced,
+        sum(case when line_type = 'overage' then minutes else 0 end) as minutes_overage,
         count(*) as line_count
     from {{ s.build }}.int_draft_lines as lines
     group by lines.draft_key
 ),
 
-{#- minutes this run could bill for a period: priced or waiting for a rate -#}
+{#- minutes this run could bill for a period: priced or waiting for a rate #}
 considered as (
     select
         draft_key,
@@ -39,7 +40,7 @@ considered as (
     group by draft_key
 ),
 
-{#- a period whose every hour is unpriced still gets a (held) draft -#}
+{#- a period whose every hour is unpriced still gets a (held) draft #}
 unpriced_only as (
     select
         draft_key,
@@ -52,6 +53,7 @@ unpriced_only as (
         0 as gross_minor,
         0 as net_minor,
         0 as minutes_priced,
+        0 as minutes_overage,
         0 as line_count
     from considered
     where draft_key not in (select draft_key from line_totals)
@@ -93,6 +95,7 @@ final as (
         minutes_considered,
         minutes_unpriced,
         minutes_priced,
+        minutes_overage,
         {{ money.from_minor('gross_minor + net_minor', 'unit') }} as lines_total,
         {{ money.from_minor('gross_minor - tax_included_minor + net_minor', 'unit') }} as subtotal,
         {{ money.from_minor('tax_included_minor + tax_added_minor', 'unit') }} as tax,

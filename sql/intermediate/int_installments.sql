@@ -3,7 +3,7 @@
   half-up(total x percent / 100) in minor units; the last part takes what is left, so the
   amounts always add up to the total exactly. A part is due on its trigger: the signing date,
   a milestone's completion, or a date.
--#}
+#}
 with contracts as (
     select
         contracts.*,
@@ -69,6 +69,7 @@ final as (
     from amounts
     left join {{ s.build }}.int_milestone_progress as milestones
         on milestones.milestone_id = amounts.trigger_ref
+        and milestones.contract_code = amounts.contract_code
 )
 
 select

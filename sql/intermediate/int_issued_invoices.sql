@@ -3,13 +3,13 @@
   notes, never edited) plus the READY drafts issued now. Numbers continue the series
   (document type, year) in the order (issue date, contract code, natural key); a natural key
   is issued once, ever.
--#}
+#}
 with existing as (
     select
         invoice_number, kind, series_year, series_seq, draft_key, contract_code, client_id,
         client_name, currency, issue_date, due_date, terms_days, po_number, trigger_type,
         trigger_id, period_start, period_end, trigger_date, tax_rate, lines_total, subtotal,
-        tax, tax_included, total, credits_invoice_number
+        tax, tax_included, total, credits_invoice_number, memo
     from {{ s.marts }}.invoices
 ),
 
@@ -34,7 +34,9 @@ numbered as (
             (select coalesce(max(series_seq), 0)
              from existing
              where kind = 'invoice' and series_year = extract(year from {{ as_of }}))
-            + row_number() over (order by ready.contract_code, ready.draft_key)
+            + row_number() over (
+                order by {{ d.sort_key('ready.contract_code') }}, {{ d.sort_key('ready.draft_key') }}
+            )
             as integer
         ) as series_seq
     from ready
@@ -67,7 +69,8 @@ new_invoices as (
         numbered.tax,
         numbered.tax_included,
         numbered.total,
-        cast(null as text) as credits_invoice_number
+        cast(null as text) as credits_invoice_number,
+        cast(null as text) as memo
     from numbered
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = numbered.contract_code
 ),

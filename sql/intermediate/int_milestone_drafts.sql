@@ -4,7 +4,7 @@
     milestone_partial   <release>% of the value once the milestone is <at>% complete, once
     deliverable         a one-time deliverable bills its value on the day it is accepted
   Milestones bill on milestone and hybrid contracts; deliverables on any contract.
--#}
+#}
 with issued as (
     select draft_key from {{ s.marts }}.invoices
 ),

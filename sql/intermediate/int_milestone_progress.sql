@@ -2,7 +2,7 @@
   Each milestone of a contract's project with its billing terms (from tags) and its progress
   as of as_of: the share of its tasks' estimated minutes on completed tasks, and the day that
   share first reached the partial-billing threshold.
--#}
+#}
 with terms as (
     select
         links.milestone_id,

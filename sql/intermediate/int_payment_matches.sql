@@ -2,7 +2,7 @@
   Effective payments matched to invoices by metadata.invoice_number (same currency). Several
   payments on one invoice apply in order of arrival (date, event time, event id), each up to
   the balance the earlier ones and any credit notes left; what does not fit stays unapplied.
--#}
+#}
 with payments as (
     select payments.*, currencies.unit, currencies.minor_factor
     from {{ s.staging }}.stg_stripe__payments as payments
@@ -10,11 +10,12 @@ with payments as (
     where payments.payment_date <= {{ as_of }}
 ),
 
-credits as (
-    select credits_invoice_number as invoice_number, -sum(total) as amount_credited
+{#- credit notes reduce what a payment can settle from their date on: a payment made before
+    an invoice was credited stays applied (the client is then owed the difference) #}
+credit_notes as (
+    select credits_invoice_number as invoice_number, issue_date, -total as amount
     from {{ s.build }}.int_issued_invoices
     where kind = 'credit_note' and issue_date <= {{ as_of }}
-    group by credits_invoice_number
 ),
 
 matched as (
@@ -22,8 +23,11 @@ matched as (
         payments.*,
         invoices.invoice_number,
         invoices.currency as invoice_currency,
-        {{ money.round_to_minor('invoices.total - coalesce(credits.amount_credited, 0)', 'payments.minor_factor') }}
-            as invoice_total_minor,
+        {{ money.round_to_minor(
+            'invoices.total - coalesce((select sum(notes.amount) from credit_notes as notes '
+            ~ 'where notes.invoice_number = invoices.invoice_number '
+            ~ 'and notes.issue_date <= payments.payment_date), 0)',
+            'payments.minor_factor') }} as invoice_total_minor,
         case
             when payments.invoice_number_ref is null then 'no invoice_number in the payment metadata'
             when invoices.invoice_number is null
@@ -37,7 +41,6 @@ matched as (
     from payments
     left join {{ s.build }}.int_issued_invoices as invoices
         on invoices.invoice_number = payments.invoice_number_ref
-    left join credits on credits.invoice_number = invoices.invoice_number
 ),
 
 ordered as (
@@ -45,7 +48,7 @@ ordered as (
         matched.*,
         coalesce(sum(case when unmatched_reason is null then amount_minor end) over (
             partition by invoice_number
-            order by payment_date, created_epoch, event_id
+            order by payment_date, created_epoch, {{ d.sort_key('event_id') }}
             rows between unbounded preceding and 1 preceding
         ), 0) as paid_before_minor
     from matched

@@ -7,7 +7,7 @@
     allocation  the hours the fee covers, prorated the same way
     usage     billable minutes logged in the cycle; beyond the allocation they are overage,
               billed in arrears at the overage rate on the next cycle's invoice
--#}
+#}
 with contracts as (
     select *
     from {{ s.build }}.int_contracts
@@ -56,21 +56,30 @@ active as (
     from bounded
 ),
 
-changes as (
+{#- the fee schedule: the deal's fee from the start, then each change from its date; on one
+    date the change listed last wins #}
+segments as (
+    select contract_code, cast('0001-01-01' as date) as effective_from,
+        retainer_fee_minor as fee_minor, 0 as precedence
+    from contracts
+    union all
     select
         contracts.contract_code,
         changes.effective_from,
-        {{ money.round_to_minor('changes.fee', 'contracts.minor_factor') }} as fee_minor
+        {{ money.round_to_minor('changes.fee', 'contracts.minor_factor') }},
+        changes.part_no
     from {{ s.staging }}.stg_hubspot__retainer_fee_changes as changes
     inner join contracts on contracts.deal_id = changes.deal_id
     where changes.is_valid
 ),
 
-segments as (
-    select contract_code, cycle_anchor as effective_from, retainer_fee_minor as fee_minor
-    from contracts
-    union all
-    select contract_code, effective_from, fee_minor from changes
+ranked_segments as (
+    select
+        segments.*,
+        row_number() over (
+            partition by contract_code, effective_from order by precedence desc
+        ) as rank_on_day
+    from segments
 ),
 
 fee_spans as (
@@ -82,7 +91,8 @@ fee_spans as (
             cast(lead(effective_from) over (partition by contract_code order by effective_from) - 1 as date),
             cast('9999-12-31' as date)
         ) as effective_to
-    from segments
+    from ranked_segments
+    where rank_on_day = 1
 ),
 
 fees as (
@@ -107,6 +117,8 @@ usage as (
     from {{ s.build }}.int_time_entries as entries
     where entries.billing_model = 'retainer'
       and entries.disposition in ('retainer', 'on_invoice')
+      and entries.entry_date >= entries.cycle_anchor
+      and (entries.end_date is null or entries.entry_date <= entries.end_date)
     group by entries.contract_code, entries.period_start
 ),
 

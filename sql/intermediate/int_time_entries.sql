@@ -3,14 +3,30 @@
   task's billing:rate, else the person's project rate), the draft it belongs to, and where it
   goes (disposition; docs/decisions.md lists them):
     on_invoice, not_yet_effective, non_billable, no_contract, before_effective_date,
-    contract_not_signed, contract_closed, fixed_fee, retainer, waiting_for_milestone,
-    after_issue, over_cap, open_period, unpriced, billable
+    contract_closed, contract_not_signed, fixed_fee, outside_retainer, retainer,
+    waiting_for_milestone, after_issue, over_cap, open_period, unpriced, billable
   `billable_minutes` is what the draft prices: the minutes, less any beyond the hours cap.
--#}
-with invoiced as (
+  The cap is used by the minutes already invoiced, then by the entries still to bill in the
+  order they were worked; minutes that are never billed do not use it.
+#}
+with issued_keys as (
+    select draft_key from {{ s.marts }}.invoices
+),
+
+invoiced as (
     select distinct record_id as entry_id
     from {{ s.marts }}.invoice_line_sources
     where source = 'teamwork' and stream = 'time'
+),
+
+invoiced_minutes as (
+    select
+        invoices.contract_code,
+        sum(case when lines.line_type = 'credit' then -lines.minutes else lines.minutes end) as minutes
+    from {{ s.marts }}.invoice_lines as lines
+    inner join {{ s.marts }}.invoices as invoices on invoices.invoice_number = lines.invoice_number
+    where lines.line_type in ('time', 'credit') and lines.minutes is not null
+    group by invoices.contract_code
 ),
 
 task_rates as (
@@ -21,10 +37,16 @@ task_rates as (
     group by links.task_id
 ),
 
+{#- a hybrid contract's time waits for the milestone of its task until that milestone is billed #}
 milestone_tasks as (
     select tasks.task_id, min(lists.milestone_id) as milestone_id
     from {{ s.staging }}.stg_teamwork__milestone_tasklists as lists
     inner join {{ s.staging }}.stg_teamwork__tasks as tasks on tasks.tasklist_id = lists.tasklist_id
+    inner join {{ s.build }}.int_milestone_progress as milestones
+        on milestones.milestone_id = lists.milestone_id
+    where not milestones.is_deliverable
+      and milestones.contract_code || ':milestone:' || milestones.milestone_id
+          not in (select draft_key from issued_keys)
     group by tasks.task_id
 ),
 
@@ -44,6 +66,8 @@ entries as (
         contracts.is_signed,
         contracts.is_open,
         contracts.billing_starts,
+        contracts.cycle_anchor,
+        contracts.end_date,
         contracts.cap_minutes,
         {{ periods.first_day('entries.entry_date', 'contracts.billing_cycle', 'contracts.cycle_anchor') }}
             as period_start,
@@ -64,40 +88,73 @@ entries as (
     left join invoiced on invoiced.entry_id = entries.entry_id
 ),
 
-{#- hours caps: minutes count toward the cap in the order they were worked -#}
-capped as (
+periods as (
     select
         entries.*,
-        coalesce(sum(case when is_billable and entry_date <= {{ as_of }} then minutes else 0 end) over (
-            partition by contract_code
-            order by entry_date, length(entry_id), entry_id
-            rows between unbounded preceding and 1 preceding
-        ), 0) as minutes_before
+        {{ periods.last_day('period_start', 'billing_cycle') }} as period_end,
+        {{ periods.id('period_start', 'billing_cycle') }} as period,
+        contract_code || ':time:' || {{ periods.id('period_start', 'billing_cycle') }} as time_key,
+        case when rate_basis = 'task' then task_id else person_id end as rated_id
     from entries
 ),
 
-periods as (
+{#- the entries an hours cap is spent on: billable time still to bill, in the order worked #}
+cap_candidates as (
+    select
+        periods.*,
+        cap_minutes is not null
+            and is_billable and not is_invoiced and is_signed and is_open
+            and entry_date <= {{ as_of }}
+            and (billing_starts is null or entry_date >= billing_starts)
+            and time_key not in (select draft_key from issued_keys) as spends_cap
+    from periods
+),
+
+capped as (
+    select
+        cap_candidates.*,
+        coalesce(invoiced_minutes.minutes, 0) as invoiced_cap_minutes,
+        coalesce(invoiced_minutes.minutes, 0) + coalesce(sum(
+            case when cap_candidates.spends_cap then cap_candidates.minutes else 0 end
+        ) over (
+            partition by cap_candidates.contract_code
+            order by
+                cap_candidates.entry_date,
+                length(cap_candidates.entry_id),
+                {{ d.sort_key('cap_candidates.entry_id') }}
+            rows between unbounded preceding and 1 preceding
+        ), 0) as minutes_before
+    from cap_candidates
+    left join invoiced_minutes on invoiced_minutes.contract_code = cap_candidates.contract_code
+),
+
+{#- time logged late, once invoices have used the whole cap, is over it whatever its period #}
+exhausted as (
     select
         capped.*,
-        {{ periods.last_day('period_start', 'billing_cycle') }} as period_end,
-        {{ periods.id('period_start', 'billing_cycle') }} as period,
+        coalesce(cap_minutes <= invoiced_cap_minutes and is_billable and not is_invoiced, false)
+            as cap_exhausted
+    from capped
+),
+
+limited as (
+    select
+        exhausted.*,
         case
-            when cap_minutes is null then minutes
+            when cap_exhausted then 0
+            when not spends_cap then minutes
             else greatest(least(minutes, cap_minutes - minutes_before), 0)
         end as billable_minutes,
-        case when cap_minutes is not null and minutes_before + minutes >= cap_minutes
-             and minutes_before < cap_minutes then entry_date end as cap_reached_on
-    from capped
+        case when spends_cap and minutes_before + minutes >= cap_minutes and minutes_before < cap_minutes
+            then entry_date end as cap_reached_on
+    from exhausted
 ),
 
 keyed as (
     select
-        periods.*,
-        case
-            when pending_milestones.draft_key is not null then pending_milestones.draft_key
-            else contract_code || ':time:' || period
-        end as draft_key,
-        {#- a period bills once it has ended, or at once when the hours cap is reached in it -#}
+        limited.*,
+        coalesce(pending_milestones.draft_key, time_key) as draft_key,
+        {#- a period bills once it has ended, or at once when the hours cap is reached in it #}
         coalesce(
             period_end < {{ as_of }}
             or max(cap_reached_on) over (partition by contract_code, period) <= {{ as_of }},
@@ -107,8 +164,8 @@ keyed as (
             period_end,
             coalesce(max(cap_reached_on) over (partition by contract_code, period), period_end)
         ) as trigger_date
-    from periods
-    left join pending_milestones on pending_milestones.milestone_id = periods.milestone_id
+    from limited
+    left join pending_milestones on pending_milestones.milestone_id = limited.milestone_id
 ),
 
 final as (
@@ -123,11 +180,13 @@ final as (
             when not is_open then 'contract_closed'
             when not is_signed then 'contract_not_signed'
             when billing_model in ('milestone', 'installments') then 'fixed_fee'
+            when billing_model = 'retainer' and (entry_date < cycle_anchor or entry_date > end_date)
+                then 'outside_retainer'
             when billing_model = 'retainer' then 'retainer'
             when milestone_id is not null and draft_key not like '%:milestone:%'
                 then 'waiting_for_milestone'
-            when billable_minutes = 0 then 'over_cap'
-            when draft_key in (select draft_key from {{ s.marts }}.invoices) then 'after_issue'
+            when (spends_cap or cap_exhausted) and billable_minutes = 0 then 'over_cap'
+            when draft_key in (select draft_key from issued_keys) then 'after_issue'
             when milestone_id is null and not period_closed then 'open_period'
             when rate_minor is null then 'unpriced'
             else 'billable'

@@ -1,4 +1,4 @@
-{#- The records of one stream's pages, keyed and versioned; no parsing beyond the key. -#}
+{#- The records of one stream's pages, keyed and versioned; no parsing beyond the key. #}
 insert into landing_records
 select
     '{{ stream.source }}' as source,

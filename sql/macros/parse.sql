@@ -9,9 +9,14 @@
 cast({{ ts(text) }} as date)
 {%- endmacro %}
 
+{#- a YYYY-MM-DD date, and nothing else (engines differ on what else they would accept) -#}
+{% macro iso_date(text) -%}
+case when {{ d.matches(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then {{ d.try_cast(text, 'date') }} end
+{%- endmacro %}
+
 {#- the UTC calendar date written in an ISO timestamp or date -#}
 {% macro utc_date(text) -%}
-{{ d.try_cast('substr(' ~ text ~ ', 1, 10)', 'date') }}
+{{ iso_date('substr(' ~ text ~ ', 1, 10)') }}
 {%- endmacro %}
 
 {#- HubSpot date properties: YYYY-MM-DD, UTC-midnight ISO, or epoch milliseconds -#}

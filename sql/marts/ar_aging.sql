@@ -1,4 +1,4 @@
-{#- Open receivables at as_of, one row per invoice with a balance, by days past due. -#}
+{#- Open receivables at as_of, one row per invoice with a balance, by days past due. #}
 with open_invoices as (
     select *
     from {{ s.build }}.invoices

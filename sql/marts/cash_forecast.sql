@@ -3,7 +3,7 @@
   Open invoices: the balance at due date + the client's average payment delay (whole days,
   half-up; terms alone when the client has paid nothing yet). Dates already past fall in the
   first week; receipts beyond the horizon are left out.
--#}
+#}
 with weeks as (
     select
         week_no,

@@ -2,7 +2,7 @@
   Change orders: deals of the change-order pipeline and the contract they amend. An approved
   one raises the contract's total (a new version) and is billed once, on the contract's next
   invoice or on its own after `pending_item_days`.
--#}
+#}
 with billed as (
     select sources.record_id as change_order_id, min(sources.invoice_number) as invoice_number
     from {{ s.build }}.invoice_line_sources as sources

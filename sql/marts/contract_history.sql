@@ -1,4 +1,4 @@
-{#- Every status a contract has reached, with when and why (source data or a person's command). -#}
+{#- Every status a contract has reached, with when and why (source data or a person's command). #}
 with final as (
     select
         contract_code,

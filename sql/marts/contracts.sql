@@ -3,7 +3,7 @@
   int_contract_events). The total value is what the client pays in all, tax included: the
   deal amount (fixed prices include tax; time-based amounts are net, so their tax is added)
   plus every approved change order (tax included).
--#}
+#}
 with invoice_totals as (
     select
         contract_code,
@@ -30,13 +30,6 @@ current_status as (
     select contract_code, status
     from {{ s.build }}.int_contract_events
     where is_current
-),
-
-liquidations as (
-    select target as contract_code, max(details->>'record') as record
-    from {{ s.audit }}.commands
-    where command = 'contract.liquidate' and acted_on <= {{ as_of }}
-    group by target
 ),
 
 valued as (
@@ -98,12 +91,12 @@ final as (
         ) as remaining_balance,
         cast(coalesce(invoice_totals.invoice_count, 0) as integer) as invoice_count,
         'contracts/' || totals.contract_code || '.html' as contract_document,
-        liquidations.record as liquidation_record,
+        commands.liquidation_record,
         {{ as_of }} as as_of
     from totals
     inner join current_status on current_status.contract_code = totals.contract_code
     left join invoice_totals on invoice_totals.contract_code = totals.contract_code
-    left join liquidations on liquidations.contract_code = totals.contract_code
+    left join {{ s.build }}.int_commands as commands on commands.contract_code = totals.contract_code
 )
 
 select * from final

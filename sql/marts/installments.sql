@@ -2,7 +2,7 @@
   IC-03: every installment of every payment schedule, with its trigger and where it stands:
   PLANNED (trigger not met), DUE (met, its invoice not issued yet: a draft), INVOICED, PAID,
   VOID. The amounts of a contract's installments add up to its total exactly.
--#}
+#}
 with invoiced as (
     select draft_key, invoice_number, status
     from {{ s.build }}.invoices

@@ -1,7 +1,7 @@
 {#-
   Every natural key billflow has proposed: the drafts of this run (READY, HELD, or ISSUED now)
   and the keys issued by earlier runs, shown with their invoice's figures, never recomputed.
--#}
+#}
 with holds as (
     select
         draft_key,
@@ -23,8 +23,8 @@ pending as (
         drafts.trigger_date,
         drafts.currency,
         cast(drafts.line_count as integer) as line_count,
-        {{ money.hours('drafts.minutes_considered') }} as hours_billable,
-        {{ money.hours('coalesce(drafts.minutes_priced, 0)') }} as hours_priced,
+        {{ money.hours('drafts.minutes_considered + drafts.minutes_overage') }} as hours_billable,
+        {{ money.hours('coalesce(drafts.minutes_priced, 0) + drafts.minutes_overage') }} as hours_priced,
         drafts.lines_total,
         drafts.subtotal,
         drafts.tax,
@@ -47,7 +47,7 @@ line_minutes as (
     select
         invoice_number,
         count(*) as line_count,
-        coalesce(sum(case when line_type = 'time' then minutes end), 0) as minutes
+        coalesce(sum(case when line_type in ('time', 'overage') then minutes end), 0) as minutes
     from {{ s.build }}.invoice_lines
     group by invoice_number
 ),

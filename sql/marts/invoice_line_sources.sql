@@ -1,4 +1,4 @@
-{#- Lineage: each issued line and the source records it was computed from. -#}
+{#- Lineage: each issued line and the source records it was computed from. #}
 with existing as (
     select invoice_number, line_no, source, stream, record_id
     from {{ s.marts }}.invoice_line_sources

@@ -1,4 +1,4 @@
-{#- Lines of every issued document: those already issued, plus the lines of today's invoices. -#}
+{#- Lines of every issued document: those already issued, plus the lines of today's invoices. #}
 with existing as (
     select
         invoice_number, line_no, line_type, description, person_id, task_id, minutes, quantity,

@@ -4,7 +4,7 @@
                   when as_of is past the due date with a balance left; VOID when credit notes
                   cancel the whole total before anything was paid (terminal)
     credit notes  APPLIED: their (negative) total reduces the invoice they credit
--#}
+#}
 with applications as (
     select
         invoice_number,
@@ -34,6 +34,8 @@ balances as (
     from {{ s.build }}.int_issued_invoices as invoices
     left join applications on applications.invoice_number = invoices.invoice_number
     left join credits on credits.invoice_number = invoices.invoice_number
+    {#- a dry run of a past date sees only the documents issued by then #}
+    where invoices.issue_date <= {{ as_of }}
 ),
 
 final as (
@@ -63,6 +65,7 @@ final as (
         tax_included,
         total,
         credits_invoice_number,
+        memo,
         cast(amount_paid as {{ d.money }}) as amount_paid,
         cast(amount_credited as {{ d.money }}) as amount_credited,
         cast(balance_due as {{ d.money }}) as balance_due,

@@ -1,4 +1,4 @@
-{#- Money applied to invoices: one row per (payment event, invoice). -#}
+{#- Money applied to invoices: one row per (payment event, invoice). #}
 with final as (
     select
         event_id,

@@ -1,4 +1,4 @@
-{#- Every effective payment with what was applied and what was not, and why. -#}
+{#- Every effective payment with what was applied and what was not, and why. #}
 with final as (
     select
         event_id,

@@ -2,7 +2,7 @@
   Cost visibility: every effective hour logged on a project, billable or not, per month and
   person, priced at the person's cost rate (Teamwork userCost). Non-billable time never
   reaches an invoice line; it is counted here.
--#}
+#}
 with entries as (
     select
         entries.project_id,

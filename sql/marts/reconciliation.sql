@@ -8,7 +8,7 @@
     NON_POSITIVE_TOTAL  a draft must total more than zero
   A rerun on the same as_of keeps the checks of the drafts the first run issued (they are no
   longer drafts), so the snapshot of an as_of is the same however often it runs.
--#}
+#}
 with drafts as (
     select drafts.*, contracts.hours_tolerance_minutes
     from {{ s.build }}.int_drafts as drafts
@@ -23,7 +23,7 @@ quarantined_time as (
         sum(checked.minutes) as minutes,
         string_agg(
             'entry ' || checked.entry_id || ' (' || checked._rule || ')', ', '
-            order by checked.entry_id
+            order by {{ d.sort_key('checked.entry_id') }}
         ) as entries
     from {{ s.staging }}.stg_teamwork__time_entries__checked as checked
     inner join {{ s.build }}.int_contracts as contracts on contracts.project_id = checked.project_id
@@ -37,8 +37,10 @@ quarantined_time as (
 unpriced_people as (
     select
         entries.draft_key,
-        string_agg(distinct coalesce(people.person_name, 'Person ' || entries.person_id), ', '
-            order by coalesce(people.person_name, 'Person ' || entries.person_id)) as names
+        string_agg(
+            distinct {{ d.sort_key("coalesce(people.person_name, 'Person ' || entries.person_id)") }}, ', '
+            order by {{ d.sort_key("coalesce(people.person_name, 'Person ' || entries.person_id)") }}
+        ) as names
     from {{ s.build }}.int_time_entries as entries
     left join {{ s.staging }}.stg_teamwork__people as people on people.person_id = entries.person_id
     where entries.disposition = 'unpriced'

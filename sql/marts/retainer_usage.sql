@@ -2,7 +2,7 @@
   Retainer cycles: the prorated fee, the hours it covers, the hours used, and the overage.
   `flagged` marks a cycle whose hours already exceed the allocation, before it closes, so the
   client can be told before the overage is billed.
--#}
+#}
 with billed as (
     select lines.reference as period, invoices.contract_code, min(invoices.invoice_number) as invoice_number
     from {{ s.build }}.invoice_lines as lines

@@ -1,4 +1,4 @@
-{#- The records of one staging model that broke a rule, with their payload as received. -#}
+{#- The records of one staging model that broke a rule, with their payload as received. #}
 select
     '{{ source }}' as source,
     '{{ stream }}' as stream,

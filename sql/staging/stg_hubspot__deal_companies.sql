@@ -2,7 +2,7 @@
   A deal's client. Candidates come from the association batch reads, and from the deal pages
   themselves when they were listed with `associations=companies`. The primary company
   (typeId 5, or type deal_to_company) wins, else the lowest company id.
--#}
+#}
 with targets as (
     select record_id as deal_id, {{ d.json_elements("r->'to'") }} as target
     from {{ versions.latest('hubspot', 'deal_companies') }} as latest

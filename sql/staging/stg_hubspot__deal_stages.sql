@@ -1,4 +1,4 @@
-{#- One row per pipeline stage; stage ids are unique within their pipeline only. -#}
+{#- One row per pipeline stage; stage ids are unique within their pipeline only. #}
 with pipelines as (
     select record_id as pipeline_id, r->>'label' as pipeline_label, r
     from {{ versions.latest('hubspot', 'pipelines') }} as p

@@ -1,4 +1,4 @@
-{#- HubSpot deals typed: contracts, change orders and pipeline deals, with every billing term. -#}
+{#- HubSpot deals typed: contracts, change orders and pipeline deals, with every billing term. #}
 with deals as (
     select record_id, r, r->'properties' as p
     from {{ versions.latest('hubspot', 'deals') }} as latest
@@ -30,7 +30,7 @@ typed as (
         p->>'billing_tax_rate' as tax_rate_text,
         {{ parse.decimal("p->>'billing_tax_rate'", 'decimal(9,6)') }} as tax_rate,
         nullif(p->>'billing_po_number', '') as po_number,
-        {#- a closed-won deal without a signing date was signed when it closed -#}
+        {#- a closed-won deal without a signing date was signed when it closed #}
         coalesce(
             {{ parse.hubspot_date("p->>'billing_signed_date'") }},
             case when stages.is_closed and stages.probability >= 1
@@ -99,6 +99,8 @@ checked as (
                 then 'bad_terms'
             when typed.is_change_order and not coalesce(parents.is_contract, false)
                 then 'unknown_parent_deal'
+            when typed.is_change_order and typed.currency <> parents.currency
+                then 'change_order_currency'
             when not typed.is_contract then null
             when typed.billing_model is null or typed.billing_model not in
                 ('time_and_materials', 'milestone', 'hybrid', 'retainer', 'installments')
@@ -124,7 +126,7 @@ checked as (
     left join typed as parents on parents.deal_id = typed.parent_deal_id
 ),
 
-{#- One contract per project and per code: the earliest deal keeps it, later ones are quarantined. -#}
+{#- One contract per project and per code: the earliest deal keeps it, later ones are quarantined. #}
 ranked as (
     select
         checked.*,

@@ -3,7 +3,7 @@
   `25:signature;40:milestone=4201;35:date=2026-06-30` (percent of the total : trigger).
   Each part says whether it parses; the deal is quarantined (bad_schedule) when one does not or
   the percents do not add up to 100.
--#}
+#}
 with deals as (
     select record_id as deal_id, trim(r->'properties'->>'billing_payment_schedule') as schedule
     from {{ versions.latest('hubspot', 'deals') }} as latest
@@ -43,13 +43,13 @@ final as (
         nullif(substr(trigger_text, strpos(trigger_text, '=') + 1), trigger_text) as trigger_ref,
         case
             when trigger_text like 'date=%'
-                then {{ d.try_cast("substr(trigger_text, 6)", 'date') }}
+                then {{ parse.iso_date("substr(trigger_text, 6)") }}
         end as trigger_on,
         coalesce(percent > 0, false)
             and (
                 trigger_text = 'signature'
                 or (trigger_text like 'milestone=%' and length(trigger_text) > 10)
-                or (trigger_text like 'date=%' and {{ d.try_cast("substr(trigger_text, 6)", 'date') }} is not null)
+                or (trigger_text like 'date=%' and {{ parse.iso_date("substr(trigger_text, 6)") }} is not null)
             ) as is_valid,
         cast(null as text) as _rule
     from typed

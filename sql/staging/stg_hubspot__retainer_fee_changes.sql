@@ -1,4 +1,4 @@
-{#- Retainer fee changes from billing_retainer_fee_changes: `2026-04-16=6000.00;...`, a row each. -#}
+{#- Retainer fee changes from billing_retainer_fee_changes: `2026-04-16=6000.00;...`, a row each. #}
 with deals as (
     select record_id as deal_id, trim(r->'properties'->>'billing_retainer_fee_changes') as changes
     from {{ versions.latest('hubspot', 'deals') }} as latest
@@ -8,6 +8,7 @@ with deals as (
 parts as (
     select
         deals.deal_id,
+        cast(part_no as integer) as part_no,
         trim(split_part(deals.changes, ';', cast(part_no as integer))) as part
     from deals,
         generate_series(1, length(deals.changes) - length(replace(deals.changes, ';', '')) + 1)
@@ -17,9 +18,10 @@ parts as (
 final as (
     select
         deal_id,
-        {{ d.try_cast("trim(split_part(part, '=', 1))", 'date') }} as effective_from,
+        part_no,
+        {{ parse.iso_date("trim(split_part(part, '=', 1))") }} as effective_from,
         {{ parse.decimal("trim(split_part(part, '=', 2))") }} as fee,
-        {{ d.try_cast("trim(split_part(part, '=', 1))", 'date') }} is not null
+        {{ parse.iso_date("trim(split_part(part, '=', 1))") }} is not null
             and coalesce({{ parse.decimal("trim(split_part(part, '=', 2))") }} >= 0, false)
             and {{ parse.has_places("trim(split_part(part, '=', 2))", 3) }} as is_valid,
         cast(null as text) as _rule

@@ -1,4 +1,4 @@
-{#- Successful PaymentIntents: the money that arrived, in the currency's minor unit. -#}
+{#- Successful PaymentIntents: the money that arrived, in the currency's minor unit. #}
 with events as (
     select record_id, r, r->'data'->'object' as pi
     from {{ versions.latest('stripe', 'events') }} as latest

@@ -1,4 +1,4 @@
-{#- Milestone to tag links, from `tagIds` or the `tags` relationship array. -#}
+{#- Milestone to tag links, from `tagIds` or the `tags` relationship array. #}
 with milestones as (
     select record_id as milestone_id, r
     from {{ versions.latest('teamwork', 'milestones') }} as latest

@@ -1,4 +1,4 @@
-{#- Milestone to task list links: a milestone's tasks are the tasks of these lists. -#}
+{#- Milestone to task list links: a milestone's tasks are the tasks of these lists. #}
 with milestones as (
     select record_id as milestone_id, r
     from {{ versions.latest('teamwork', 'milestones') }} as latest

@@ -1,5 +1,5 @@
 {#- Person rates per project, integer minor units per hour. The record key, made at landing
-    from the page's file name, is <project id>:<person id>. -#}
+    from the page's file name, is <project id>:<person id>. #}
 with final as (
     select
         split_part(record_id, ':', 1) as project_id,

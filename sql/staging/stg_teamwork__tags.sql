@@ -5,7 +5,7 @@
     billing:type=deliverable          a one-time deliverable
     billing:rate=<decimal>            a task's hourly rate
   A billing tag that does not parse is quarantined (bad_billing_tag).
--#}
+#}
 with tags as (
     select
         record_id as tag_id,

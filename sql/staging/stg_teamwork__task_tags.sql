@@ -1,4 +1,4 @@
-{#- Task to tag links, from `tagIds` or the `tags` relationship array. -#}
+{#- Task to tag links, from `tagIds` or the `tags` relationship array. #}
 with tasks as (
     select record_id as task_id, r
     from {{ versions.latest('teamwork', 'tasks') }} as latest

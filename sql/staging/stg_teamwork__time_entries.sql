@@ -1,4 +1,4 @@
-{#- Teamwork timelogs typed. The entry date: see docs/sources.md (hasStartTime). -#}
+{#- Teamwork timelogs typed. The entry date: see docs/sources.md (hasStartTime). #}
 with entries as (
     select record_id, r
     from {{ versions.latest('teamwork', 'time') }} as latest

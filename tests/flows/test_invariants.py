@@ -46,6 +46,19 @@ def test_the_data_exercises_the_pipeline(generated: Settings) -> None:
     assert sum(counts.values()) >= 20
     assert rows(generated, "select count(*) from {marts}.payment_applications")[0][0] > 0
     assert rows(generated, "select count(*) from {quarantine}.records")[0][0] > 0
+    line_types = {
+        t for (t,) in rows(generated, "select distinct line_type from {marts}.invoice_lines")
+    }
+    # every trigger but a partial milestone (the sample's) and a credit (a person's command)
+    assert line_types == {
+        "time",
+        "milestone",
+        "deliverable",
+        "installment",
+        "retainer",
+        "overage",
+        "change_order",
+    }
 
 
 def test_lines_add_up_to_totals(generated: Settings) -> None:

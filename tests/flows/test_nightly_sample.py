@@ -391,4 +391,8 @@ def test_every_document_is_written_and_carries_its_figures(demo: Settings) -> No
     credit = (folder / "CN-2026-000001.html").read_text()
     assert "INV-2026-000005" in credit and "USD -2,866.60" in credit
     summary = (demo.documents_dir / "contracts" / "C-18408.html").read_text()
-    assert "16,100.00" in summary and "LIQUIDATED" not in summary
+    assert '<span class="status" id="status">ACTIVE</span>' in summary
+    assert "16,100.00" in summary
+    liquidated = (demo.documents_dir / "contracts" / "C-18412.html").read_text()
+    assert '<span class="status" id="status">LIQUIDATED</span>' in liquidated
+    assert '<span id="liquidation-record">LIQ-2026-001</span>' in liquidated

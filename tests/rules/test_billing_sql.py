@@ -57,6 +57,11 @@ def contract(wh: Warehouse, **terms: object) -> None:
     columns = {**defaults, **terms}
     select = ", ".join(f"{value} as {name}" for name, value in columns.items())
     wh.replace_table("build.int_contracts", f"select {select}")
+    wh.replace_table(
+        "build.int_milestone_progress",
+        "select cast(null as text) as milestone_id, cast(null as text) as contract_code, "
+        "cast(null as text) as milestone_name, cast(null as date) as completed_date where false",
+    )
 
 
 @settings(max_examples=120, deadline=None)
@@ -81,11 +86,6 @@ def test_installments_always_add_up_to_the_total(
         for n, h in enumerate(hundredths, start=1)
     )
     wh.replace_table("staging.stg_hubspot__payment_schedules", parts)
-    wh.replace_table(
-        "build.int_milestone_progress",
-        "select cast(null as text) as milestone_id, cast(null as text) as milestone_name, "
-        "cast(null as date) as completed_date where false",
-    )
     build(wh, "int_installments")
     amounts = [row[0] for row in wh.query("select amount_minor from build.int_installments")]
     assert sum(amounts) == total_cents
@@ -127,19 +127,20 @@ def retainer(wh: Warehouse, fee_cents: int, start: date, changes: list[tuple[dat
         retainer_fee_minor=f"cast({fee_cents} as bigint)",
     )
     rows = " union all ".join(
-        f"select '1' as deal_id, date '{day}' as effective_from, "
+        f"select '1' as deal_id, {n} as part_no, date '{day}' as effective_from, "
         f"cast({Decimal(cents) / 100} as decimal(18,3)) as fee, true as is_valid"
-        for day, cents in changes
+        for n, (day, cents) in enumerate(changes, start=1)
     ) or (
-        "select '1' as deal_id, cast(null as date) as effective_from, "
+        "select '1' as deal_id, 0 as part_no, cast(null as date) as effective_from, "
         "cast(null as decimal(18,3)) as fee, true as is_valid where false"
     )
     wh.replace_table("staging.stg_hubspot__retainer_fee_changes", rows)
     wh.replace_table(
         "build.int_time_entries",
         "select cast(null as text) as contract_code, cast(null as date) as period_start, "
-        "cast(0 as bigint) as minutes, 'retainer' as billing_model, 'retainer' as disposition "
-        "where false",
+        "cast(null as date) as entry_date, cast(null as date) as cycle_anchor, "
+        "cast(null as date) as end_date, cast(0 as bigint) as minutes, "
+        "'retainer' as billing_model, 'retainer' as disposition where false",
     )
 
 

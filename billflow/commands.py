@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billflow import audit
+from billflow.audit import AuditEvent
 from billflow.config import Settings
 from billflow.contracts import load_layer
 from billflow.errors import BillflowError
@@ -37,18 +40,19 @@ class Command:
     details: dict[str, Any]
     actor: str
     acted_on: date
+    command_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 def cancel_contract(settings: Settings, code: str, reason: str, actor: str, acted_on: date) -> str:
     command = Command("contract.cancel", code, {"reason": reason}, actor, acted_on)
-    return _run(settings, command, _cancel)
+    return run_command(settings, command, _cancel)
 
 
 def liquidate_contract(
     settings: Settings, code: str, record: str, actor: str, acted_on: date
 ) -> str:
     command = Command("contract.liquidate", code, {"record": record}, actor, acted_on)
-    return _run(settings, command, _liquidate)
+    return run_command(settings, command, _liquidate)
 
 
 def credit_invoice(
@@ -61,10 +65,14 @@ def credit_invoice(
     lines: list[int] | None = None,
 ) -> str:
     details = {"reason": reason, "lines": sorted(lines) if lines else "all"}
-    return _run(settings, Command("invoice.credit", invoice, details, actor, acted_on), _credit)
+    return run_command(
+        settings, Command("invoice.credit", invoice, details, actor, acted_on), _credit
+    )
 
 
-def _run(settings: Settings, command: Command, action: Any) -> str:
+def run_command(settings: Settings, command: Command, action: Any) -> str:
+    """Run `action(warehouse, command)` under the warehouse lock: every command of a person
+    (contract, invoice, review) writes the way the flows do, one writer at a time."""
     holder = holder_description(f"billflow {command.name}", str(uuid.uuid4()))
     with warehouse_lock(settings, holder):
         wh = Warehouse(settings)
@@ -113,7 +121,8 @@ def _cancel(wh: Warehouse, command: Command) -> str:
             f"refused: {code} is {status}; a contract can be cancelled only from DRAFTING or "
             "SIGNED, before the project starts (003); nothing changed"
         )
-    _record(wh, command, result="CANCELLED")
+    cause = f"cancelled: {command.details['reason']}"
+    record_command(wh, command, "CANCELLED", [_status_event(command, status, "CANCELLED", cause)])
     return (
         f"{code} cancelled on {command.acted_on} ({command.details['reason']}); "
         "the next run shows it in marts.contracts and marts.contract_history"
@@ -130,7 +139,8 @@ def _liquidate(wh: Warehouse, command: Command) -> str:
             f"refused: {code} is {status}; only a COMPLETED contract (project done, every "
             "invoice paid) can be liquidated; nothing changed"
         )
-    _record(wh, command, result="LIQUIDATED")
+    cause = f"liquidation record {command.details['record']}"
+    record_command(wh, command, "LIQUIDATED", [_status_event(command, status, "LIQUIDATED", cause)])
     return (
         f"{code} liquidated on {command.acted_on} with record {command.details['record']}; "
         "the next run shows it in marts.contracts and marts.contract_history"
@@ -153,8 +163,11 @@ def _credit(wh: Warehouse, command: Command) -> str:
     )
     number, seq = _next_credit_number(wh, command.acted_on.year)
     with wh.transaction():
-        _insert_credit_note(wh, command, CreditNote(number, seq, invoice, rows))
-        _record(wh, command, result=number)
+        document = _insert_credit_note(wh, command, CreditNote(number, seq, invoice, rows))
+        note_issued = audit.event(
+            "credit_note.issued", document, command.acted_on, command.command_id
+        )
+        record_command(wh, command, number, [note_issued])
     total = rows["totals"]["total"]
     return (
         f"{number} issued on {command.acted_on}: {format_money(total, invoice['currency'])} "
@@ -267,7 +280,8 @@ class CreditNote:
     rows: dict[str, Any]
 
 
-def _insert_credit_note(wh: Warehouse, command: Command, note: CreditNote) -> None:
+def _insert_credit_note(wh: Warehouse, command: Command, note: CreditNote) -> dict[str, Any]:
+    """Write the credit note, its lines and their lineage; returns its marts.invoices row."""
     marts, totals, invoice = wh.schemas.marts, note.rows["totals"], note.invoice
     number, seq, rows = note.number, note.seq, note.rows
     lines_key = (
@@ -329,6 +343,7 @@ def _insert_credit_note(wh: Warehouse, command: Command, note: CreditNote) -> No
             f"where invoice_number = {sql_literal(invoice['invoice_number'])} "
             f"and line_no = {line['credited_line_no']}"
         )
+    return document
 
 
 def _insert(wh: Warehouse, table: str, row: dict[str, Any]) -> None:
@@ -349,12 +364,51 @@ def _literal(value: Any) -> str:
     return sql_literal(str(value))
 
 
-def _record(wh: Warehouse, command: Command, result: str) -> None:
+def record_command(
+    wh: Warehouse, command: Command, result: str, events: Sequence[AuditEvent] | None = None
+) -> None:
+    """Append the command to audit.commands and its events to audit.events, together. A
+    review decision's event (`decision_event`) is the default for commands that give none."""
     details = json.dumps(command.details, sort_keys=True)
-    wh.execute(
-        f"insert into {wh.schemas.audit}.commands (command_id, command, target, details, actor, "
-        f"acted_on, acted_at, result) values ({sql_literal(str(uuid.uuid4()))}, "
-        f"{sql_literal(command.name)}, {sql_literal(command.target)}, "
-        f"cast({sql_literal(details)} as {wh.dialect.json}), {sql_literal(command.actor)}, "
-        f"date '{command.acted_on.isoformat()}', current_timestamp, {sql_literal(result)})"
-    )
+    if events is None:
+        events = [decision_event(command, result)] if command.name in audit.REVIEW_DECISIONS else []
+    with wh.transaction():
+        wh.execute(
+            f"insert into {wh.schemas.audit}.commands (command_id, command, target, details, "
+            f"actor, acted_on, acted_at, result) values ({sql_literal(command.command_id)}, "
+            f"{sql_literal(command.name)}, {sql_literal(command.target)}, "
+            f"cast({sql_literal(details)} as {wh.dialect.json}), {sql_literal(command.actor)}, "
+            f"date '{command.acted_on.isoformat()}', current_timestamp, {sql_literal(result)})"
+        )
+        audit.append_events(wh, events)
+
+
+def decision_event(command: Command, result: str) -> AuditEvent:
+    """The audit event of a review decision (review.release, review.discard): subject
+    `<draft key>:<command id>`, since a draft may be decided again when its lines change;
+    facts the command as audit.commands records it."""
+    row = {
+        "command_id": command.command_id,
+        "command": command.name,
+        "target": command.target,
+        "details": command.details,
+        "actor": command.actor,
+        "acted_on": command.acted_on,
+        "result": result,
+    }
+    return audit.event(command.name, row, command.acted_on, command.command_id)
+
+
+def _status_event(command: Command, from_status: str, to_status: str, cause: str) -> AuditEvent:
+    """The contract.status event of a cancel or liquidate command, with the facts the next
+    run's marts.contract_history row will show."""
+    row = {
+        "contract_code": command.target,
+        "from_status": from_status,
+        "to_status": to_status,
+        "changed_on": command.acted_on,
+        "cause": cause,
+        "caused_by": "command",
+        "actor": command.actor,
+    }
+    return audit.event("contract.status", row, command.acted_on, command.command_id)

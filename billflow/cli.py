@@ -2,12 +2,18 @@
 
     billflow nightly  [--as-of DATE] [--source-dir DIR] [--warehouse URL] [--dry-run]
     billflow backfill --from DATE --to DATE [--every DAYS] [--source-dir DIR] [--warehouse URL]
+    billflow rerun --period YYYY-MM [--client ID] [--apply] [--as-of DATE] [--source-dir DIR]
     billflow generate --out DIR (--scenario FILE | --seed S --clients N --projects N
                       --people N --entries N --months M [--start DATE])
     billflow sql "select ..." [--warehouse URL]
     billflow contract cancel CODE --reason TEXT --by NAME [--as-of DATE]
     billflow contract liquidate CODE --record REF --by NAME [--as-of DATE]
     billflow invoice credit INVOICE --reason TEXT --by NAME [--lines 1,3] [--as-of DATE]
+    billflow review list [--all]
+    billflow review show DRAFT
+    billflow review release DRAFT --note TEXT --by NAME [--as-of DATE]
+    billflow review discard DRAFT --note TEXT --by NAME [--as-of DATE]
+    billflow audit verify [--warehouse URL]
 
 Errors a user can fix print as one line and exit 1; `--debug` shows the traceback instead.
 """
@@ -64,10 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _nightly_parser(commands)
     _backfill_parser(commands)
+    _rerun_parser(commands)
     _generate_parser(commands)
     _sql_parser(commands)
     _contract_parser(commands)
     _invoice_parser(commands)
+    _review_parser(commands)
+    _audit_parser(commands)
     return parser
 
 
@@ -96,6 +105,21 @@ def _backfill_parser(commands: Any) -> None:
     parser.add_argument("--every", type=int, default=1, help="days between runs (default 1)")
     _run_options(parser)
     parser.set_defaults(handler=_backfill)
+
+
+def _rerun_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "rerun",
+        help="recompute the billing periods ending in a month; show the difference, or apply it",
+    )
+    parser.add_argument("--period", required=True, help="YYYY-MM: every period ending in it")
+    parser.add_argument("--client", help="only this client (HubSpot company id)")
+    parser.add_argument(
+        "--apply", action="store_true", help="write what the dry run shows (default: dry run)"
+    )
+    parser.add_argument("--as-of", type=_date, help="business date (default: today, company tz)")
+    _run_options(parser)
+    parser.set_defaults(handler=_rerun)
 
 
 def _generate_parser(commands: Any) -> None:
@@ -144,6 +168,28 @@ def _invoice_parser(commands: Any) -> None:
     credit.add_argument("--lines", type=_line_numbers, help="line numbers, e.g. 1,3 (default all)")
     _command_options(credit)
     credit.set_defaults(handler=_invoice_credit)
+
+
+def _review_parser(commands: Any) -> None:
+    parser = commands.add_parser("review", help="list, show, release or discard held drafts")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the drafts held by reconciliation")
+    listing.add_argument("--all", action="store_true", help="READY and DISCARDED drafts too")
+    listing.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    listing.set_defaults(handler=_review_list)
+    show = actions.add_parser("show", help="a draft's checks and lines")
+    show.add_argument("draft", help="draft key, e.g. C-18403:time:2026-03")
+    show.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    show.set_defaults(handler=_review_show)
+    for action, text in (
+        ("release", "issue a held draft on the next run, exactly as it stands"),
+        ("discard", "keep a draft from being issued while its lines stay the same"),
+    ):
+        decide = actions.add_parser(action, help=text)
+        decide.add_argument("draft", help="draft key, e.g. C-18403:time:2026-03")
+        decide.add_argument("--note", required=True, help="why (recorded)")
+        _command_options(decide)
+        decide.set_defaults(handler=_review_decide, decision=action)
 
 
 def _login() -> str:
@@ -207,6 +253,67 @@ def _invoice_credit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_list(args: argparse.Namespace) -> int:
+    from billflow.config import load_settings
+    from billflow.review import list_drafts
+
+    print(list_drafts(load_settings().with_overrides(warehouse_url=args.warehouse), args.all))
+    return 0
+
+
+def _review_show(args: argparse.Namespace) -> int:
+    from billflow.config import load_settings
+    from billflow.review import show_draft
+
+    print(show_draft(load_settings().with_overrides(warehouse_url=args.warehouse), args.draft))
+    return 0
+
+
+def _review_decide(args: argparse.Namespace) -> int:
+    from billflow.review import discard_draft, release_draft
+
+    settings, acted_on = _command_context(args)
+    decide = release_draft if args.decision == "release" else discard_draft
+    print(decide(settings, args.draft, args.note, args.by, acted_on))
+    return 0
+
+
+def _audit_parser(commands: Any) -> None:
+    parser = commands.add_parser("audit", help="check the audit trail")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    verify = actions.add_parser(
+        "verify", help="re-walk the hash chain of audit.events; exit 1 naming each broken row"
+    )
+    verify.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    verify.set_defaults(handler=_audit_verify)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from billflow.audit import verify
+    from billflow.config import load_settings
+    from billflow.warehouse import Warehouse
+
+    settings = load_settings().with_overrides(warehouse_url=args.warehouse)
+    if settings.warehouse_url.startswith("duckdb:"):
+        path = Path(make_url(settings.warehouse_url).database or ":memory:")
+        if not path.exists():
+            raise BillflowError(f"no warehouse at {path}: run billflow nightly first")
+    wh = Warehouse(settings)
+    try:
+        count, problems = verify(wh)
+    finally:
+        wh.close()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"audit.events: {count} events, {len(problems)} problem(s) found")
+        return 1
+    print(f"audit.events: {count} events, chain intact")
+    return 0
+
+
 def _sql_parser(commands: Any) -> None:
     parser = commands.add_parser("sql", help="run a read-only query on the warehouse")
     parser.add_argument("query", help='e.g. "select * from marts.invoices"')
@@ -248,6 +355,25 @@ def _flow_runner(args: argparse.Namespace) -> Callable[..., Any]:
             )
 
     return run
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    prefect_env.configure(verbose=args.verbose)
+    prefect_env.exit_cleanly_on_sigterm()
+    from flows.rerun import reconciliation_rerun
+
+    prefect_env.strip_console_tracebacks()
+    with prefect_env.without_heartbeats():
+        report = reconciliation_rerun(
+            period=args.period,
+            client=args.client,
+            dry_run=not args.apply,
+            as_of=args.as_of,
+            source_dir=str(args.source_dir) if args.source_dir else None,
+            warehouse_url=args.warehouse,
+        )
+    print("\n".join(report.lines()))
+    return 0
 
 
 def _nightly(args: argparse.Namespace) -> int:

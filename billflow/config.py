@@ -8,6 +8,7 @@ in the working directory, or the path in BILLFLOW_CONFIG), environment variables
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,27 @@ class Settings(BaseSettings):
     )
     hours_tolerance_minutes: int = Field(
         0, ge=0, description="HOURS_MISMATCH tolerance, minutes per draft"
+    )
+    billed_pct_tolerance: Decimal = Field(
+        Decimal(10),
+        ge=0,
+        description="BILLED_PCT_OVER_COMPLETION: percentage points a milestone may be billed "
+        "ahead of its completion",
+    )
+    over_estimate_tolerance_pct: Decimal = Field(
+        Decimal(10), ge=0, description="OVER_CAP: percent above the project's estimated hours"
+    )
+    overage_review_pct: Decimal = Field(
+        Decimal(25),
+        ge=0,
+        description="RETAINER_OVERAGE: overage above this percent of the cycle's allocation "
+        "waits for review",
+    )
+    late_edit_review_pct: Decimal = Field(
+        Decimal(10),
+        ge=0,
+        description="LATE_EDIT_ADJUSTMENT: an adjustment above this percent of the adjusted "
+        "invoice's subtotal waits for review",
     )
     aging_bucket_days: tuple[int, ...] = Field(
         (30, 60, 90), description="upper bounds (days past due) of the aging buckets"

@@ -26,6 +26,7 @@ _TYPES = {
     "timestamp": ("TIMESTAMPTZ", "TIMESTAMPTZ"),
     "money": ("DECIMAL(18,3)", "NUMERIC(18,3)"),
     "hours": ("DECIMAL(12,2)", "NUMERIC(12,2)"),
+    "days": ("DECIMAL(9,2)", "NUMERIC(9,2)"),
     "rate": ("DECIMAL(18,4)", "NUMERIC(18,4)"),
     "ratio": ("DECIMAL(9,6)", "NUMERIC(9,6)"),
     "percent": ("DECIMAL(9,6)", "NUMERIC(9,6)"),

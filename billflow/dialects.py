@@ -86,6 +86,11 @@ class Dialect:
         """Statements run once per warehouse before any model (helper functions)."""
         return []
 
+    def snapshot_read(self) -> list[str]:
+        """Statements that make the transaction just begun read one consistent snapshot
+        (DuckDB transactions always do)."""
+        return []
+
 
 @dataclass(frozen=True)
 class DuckDBDialect(Dialect):
@@ -194,6 +199,9 @@ class PostgresDialect(Dialect):
 
     def session_setup(self, settings: Settings) -> list[str]:
         return [f"set time zone '{settings.company_timezone}'"]
+
+    def snapshot_read(self) -> list[str]:
+        return ["set transaction isolation level repeatable read, read only"]
 
     def setup_functions(self, util_schema: str) -> list[str]:
         kinds = sorted(set(_PG_TRY_CASTS.values()))

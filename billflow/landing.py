@@ -29,8 +29,12 @@ class LandingResult:
         return sum(self.records.values()) - sum(self.new_versions.values())
 
 
-def land_pages(wh: Warehouse, pages: list[Page], run_id: str) -> LandingResult:
-    """Check every page, then add the record versions raw does not hold yet."""
+def land_pages(
+    wh: Warehouse, pages: list[Page], run_id: str, *, dry_run: bool = False
+) -> LandingResult:
+    """Check every page, then add the record versions raw does not hold yet. A dry run
+    writes nothing to raw: the run reads raw plus its new versions through a view in the
+    build schema instead (`wh.inputs`)."""
     _load(wh, pages)
     wh.execute(
         f"create or replace temp table landing_records (source text, stream text, page text, "
@@ -47,9 +51,26 @@ def land_pages(wh: Warehouse, pages: list[Page], run_id: str) -> LandingResult:
     seq = int(wh.scalar(f"select coalesce(max(landed_seq), 0) + 1 from {wh.schemas.raw}.records"))
     wh.replace_table("landing_new", wh.render("landing/new_versions.sql", seq=seq), temp=True)
     new_versions = _counts(wh, "landing_new")
-    with wh.transaction():
-        wh.execute(_insert_sql(wh, run_id, seq))
+    if dry_run:
+        _overlay(wh, run_id, seq)
+    else:
+        with wh.transaction():
+            wh.execute(_insert_sql(wh, f"{wh.schemas.raw}.records", run_id, seq))
     return LandingResult(len(pages), records, new_versions)
+
+
+def _overlay(wh: Warehouse, run_id: str, seq: int) -> None:
+    """raw.records as it would be after landing, as a view: raw untouched."""
+    build = wh.schemas.build
+    wh.replace_table(
+        f"{build}.dry_run_landed", f"select * from {wh.schemas.raw}.records where false"
+    )
+    wh.execute(_insert_sql(wh, f"{build}.dry_run_landed", run_id, seq))
+    wh.execute(
+        f"create or replace view {build}.dry_run_records as select * from {wh.schemas.raw}.records "
+        f"union all select * from {build}.dry_run_landed"
+    )
+    wh.inputs.records = f"{build}.dry_run_records"
 
 
 def _load(wh: Warehouse, pages: list[Page]) -> None:
@@ -122,9 +143,9 @@ def _counts(wh: Warehouse, table: str) -> Counter[str]:
     return Counter({key: int(count) for key, count in rows})
 
 
-def _insert_sql(wh: Warehouse, run_id: str, seq: int) -> str:
+def _insert_sql(wh: Warehouse, table: str, run_id: str, seq: int) -> str:
     return (
-        f"insert into {wh.schemas.raw}.records (source, stream, record_id, version, updated_at, "
+        f"insert into {table} (source, stream, record_id, version, updated_at, "
         "payload_hash, payload, page, landed_seq, run_id, landed_at) "
         "select source, stream, record_id, version, updated_at, payload_hash, payload, page, "
         f"{seq}, {sql_literal(run_id)}, current_timestamp from landing_new"

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billflow import audit
 from billflow.config import Settings
 from billflow.contracts import load_layer
 from billflow.errors import ConfigError, ConservationError
@@ -60,13 +61,16 @@ BILL_MODELS = (
     "intermediate/int_milestone_progress.sql",
     "intermediate/int_milestone_drafts.sql",
     "intermediate/int_time_entries.sql",
+    "intermediate/int_billed_time.sql",
+    "intermediate/int_adjustment_entries.sql",
+    "intermediate/int_adjustments.sql",
     "intermediate/int_retainer_periods.sql",
     "intermediate/int_installments.sql",
     "intermediate/int_draft_lines.sql",
     "intermediate/int_draft_line_sources.sql",
     "intermediate/int_drafts.sql",
 )
-RECONCILE_MODELS = ("marts/reconciliation.sql",)
+RECONCILE_MODELS = ("intermediate/int_reviews.sql", "marts/reconciliation.sql")
 ISSUE_MODELS = (
     "intermediate/int_issued_invoices.sql",
     "marts/invoice_lines.sql",
@@ -84,10 +88,14 @@ AGE_MODELS = (
     "marts/contract_history.sql",
     "marts/contracts.sql",
     "marts/invoice_drafts.sql",
+    "marts/late_edits.sql",
+    "marts/unbilled_work.sql",
+    "marts/invoice_draft_lines.sql",
     "marts/installments.sql",
     "marts/change_orders.sql",
     "marts/project_costs.sql",
     "marts/retainer_usage.sql",
+    "marts/audit_monthly.sql",
 )
 FORECAST_MODELS = ("marts/cash_forecast.sql",)
 
@@ -101,6 +109,8 @@ class Run:
     run_id: str
     flow: str = "nightly_billing"
     counts: dict[str, Any] = field(default_factory=dict)
+    scope: str = "true"
+    """SQL condition on a draft (alias `drafts`): only drafts it admits are issued (reruns)."""
 
     @property
     def settings(self) -> Settings:
@@ -114,7 +124,7 @@ class Run:
         """Materialise models into the build schema, in order; returns their row counts."""
         return {
             template.rsplit("/", 1)[-1].removesuffix(".sql"): self.wh.build_model(
-                self.wh.schemas.build, template, as_of=self.as_of_sql
+                self.wh.schemas.build, template, as_of=self.as_of_sql, scope=self.scope
             )
             for template in templates
         }
@@ -254,7 +264,8 @@ def conservation(run: Run) -> list[tuple[str, str, int]]:
 
 
 def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int]:
-    """Replace the marts (and quarantine) with the build, in one transaction."""
+    """Replace the marts (and quarantine) with the build and append the run's audit events
+    (billflow/audit.py), in one transaction."""
     wh = run.wh
     counts: dict[str, int] = {}
     with wh.transaction():
@@ -262,6 +273,9 @@ def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int
             counts[table.name] = _publish_table(run, table.name, table.column_names, table.publish)
         counts["quarantine"] = _publish_quarantine(wh)
         _record_conservation(run, dispositions)
+        counts["audit_events"] = len(
+            audit.append_events(wh, audit.run_events(wh, run.as_of, run.run_id))
+        )
     return counts
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billflow.money import format_money
+from billflow.money import format_money, half_up
 from billflow.warehouse import Warehouse
 
 Totals = dict[str, Decimal]
@@ -35,6 +35,7 @@ class RunSummary:
     overdue: Totals = field(default_factory=dict)
     overdue_count: int = 0
     unapplied_cash: Totals = field(default_factory=dict)
+    unbilled_hours: dict[str, Decimal] = field(default_factory=dict)
     ledger_invoices: int = 0
     ledger_credit_notes: int = 0
     ledger_total: Totals = field(default_factory=dict)
@@ -60,6 +61,7 @@ class RunSummary:
             f"  receivables   {_money(self.open_receivables)} open; "
             f"{_money(self.overdue)} overdue ({self.overdue_count} invoices)",
             f"  unapplied     {_money(self.unapplied_cash)}",
+            f"  unbilled      {_hours(self.unbilled_hours)}",
             f"  duration      {self.duration_seconds:.1f} s",
             f"  warehouse     {self.warehouse}",
         ]
@@ -92,6 +94,7 @@ class RunSummary:
                 f"| open receivables | {_money(self.open_receivables)} |",
                 f"| overdue | {_money(self.overdue)} ({self.overdue_count} invoices) |",
                 f"| unapplied cash | {_money(self.unapplied_cash)} |",
+                f"| unbilled work | {_hours(self.unbilled_hours)} |",
                 f"| documents in all | {self.ledger_invoices} invoices, "
                 f"{self.ledger_credit_notes} credit notes, {_money(self.ledger_total)} |",
                 f"| duration | {self.duration_seconds:.1f} s |",
@@ -110,6 +113,34 @@ class RunSummary:
         """JSON-safe figures (money as strings, never floats)."""
         figures: dict[str, Any] = _jsonable(asdict(self))
         return figures
+
+    def counts(self) -> dict[str, int]:
+        """The run's counts, for audit.runs.counts."""
+        return {
+            "pages": self.pages,
+            "records_new": self.records_new,
+            "records_unchanged": self.records_unchanged,
+            "issued": self.issued_count,
+            "held": len(self.held),
+            "quarantined": sum(self.quarantined.values()),
+            "overdue": self.overdue_count,
+            "invoices": self.ledger_invoices,
+            "credit_notes": self.ledger_credit_notes,
+        }
+
+    def totals(self) -> dict[str, dict[str, str]]:
+        """The run's totals per currency, amounts as strings at the currency's minor unit."""
+        figures = {
+            "issued": self.issued_total,
+            "ledger": self.ledger_total,
+            "open_receivables": self.open_receivables,
+            "overdue": self.overdue,
+            "unapplied_cash": self.unapplied_cash,
+        }
+        return {
+            name: {currency: str(half_up(amount, currency)) for currency, amount in totals.items()}
+            for name, totals in figures.items()
+        }
 
 
 def over_runs(summaries: list[RunSummary], duration_seconds: float) -> RunSummary:
@@ -189,6 +220,12 @@ def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
         f"select currency, sum(unapplied_amount) from {build}.payments "
         "where unapplied_amount > 0 group by 1",
     )
+    summary.unbilled_hours = {
+        reason: Decimal(hours)
+        for reason, hours in wh.query(
+            f"select reason, sum(hours) from {build}.unbilled_work group by 1 order by 2 desc, 1"
+        )
+    }
     return summary
 
 
@@ -204,6 +241,14 @@ def _money(totals: Totals) -> str:
     if not totals:
         return "0.00"
     return ", ".join(format_money(amount, currency) for currency, amount in totals.items())
+
+
+def _hours(by_reason: dict[str, Decimal]) -> str:
+    if not by_reason:
+        return "none"
+    total = sum(by_reason.values(), Decimal(0))
+    parts = ", ".join(f"{reason} {hours}" for reason, hours in by_reason.items())
+    return f"{total} h billable, not on a draft or invoice ({parts}; marts.unbilled_work)"
 
 
 def _held(held: dict[str, str], codes: list[str]) -> str:

@@ -49,6 +49,7 @@ Read money through `fetchall()` (Python `Decimal`) or Arrow (`.to_arrow_table()`
 _TYPE_NOTES = {
     "money": "money",
     "hours": "hours",
+    "days": "days",
     "rate": "rate",
     "ratio": "fraction",
     "percent": "percent",

@@ -50,6 +50,14 @@ class Schemas:
         return [getattr(self, layer) for layer in LAYERS]
 
 
+@dataclass
+class RawInputs:
+    """The table staging reads the landed records from: raw.records, or in a dry run a view
+    of raw.records plus what the run would have landed (billflow/landing.py)."""
+
+    records: str
+
+
 class Warehouse:
     """One connection to the configured warehouse, with the helpers every task needs."""
 
@@ -61,6 +69,8 @@ class Warehouse:
         self._raw = _connect(self.engine, settings.warehouse_url, settings.lock_timeout_seconds)
         self._conn = self._raw.driver_connection
         self._mutex = threading.RLock()
+        self.inputs = RawInputs(f"{self.schemas.raw}.records")
+        self._in_transaction = False
         if self.dialect.name == "postgresql":
             self._conn.autocommit = True  # type: ignore[union-attr]
         for statement in self.dialect.session_setup(settings):
@@ -104,14 +114,21 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All statements inside commit together or not at all."""
+        """All statements inside commit together or not at all. A transaction opened inside
+        another joins it: the outer one commits or rolls back the whole."""
         with self._mutex:
+            if self._in_transaction:
+                yield
+                return
             self.execute("begin transaction" if self.dialect.name == "duckdb" else "begin")
+            self._in_transaction = True
             try:
                 yield
             except BaseException:
                 self.execute("rollback")
                 raise
+            finally:
+                self._in_transaction = False
             self.execute("commit")
 
     def replace_table(self, table: str, select: str, *, temp: bool = False) -> int:
@@ -176,7 +193,9 @@ def _jinja_environment(warehouse: Warehouse) -> Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.globals.update(s=warehouse.schemas, d=warehouse.dialect, cfg=warehouse.settings)
+    env.globals.update(
+        s=warehouse.schemas, d=warehouse.dialect, cfg=warehouse.settings, inputs=warehouse.inputs
+    )
     for macro_file in sorted((SQL_DIR / "macros").glob("*.sql")):
         env.globals[macro_file.stem] = env.get_template(f"macros/{macro_file.name}").module
     return env

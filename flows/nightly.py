@@ -1,9 +1,14 @@
-"""nightly_billing: land, stage, bill, reconcile, issue, pay, age, forecast, publish."""
+"""nightly_billing: land, stage, bill, reconcile, issue, pay, age, forecast, publish.
+
+`billing_run` is the run itself, under the warehouse lock and recorded in audit.runs; the
+reconciliation rerun (flows/rerun.py) is the same run with a scope on what it may issue.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ from billflow.config import Settings, load_settings
 from billflow.errors import BillflowError, masked, one_line
 from billflow.lock import holder_description, warehouse_lock
 from billflow.pipeline import Run
+from billflow.rerun import Scope
 from billflow.summary import RunSummary
 from billflow.warehouse import Warehouse
 from connectors.base import Page
@@ -49,35 +55,60 @@ def nightly_billing(
     settings = load_settings().with_overrides(
         source_dir=Path(source_dir) if source_dir else None, warehouse_url=warehouse_url
     )
+    result = billing_run(settings, FLOW_NAME, as_of, dry_run)
+    create_markdown_artifact(
+        markdown=result.markdown(), key="nightly-billing-summary", description="billing run"
+    )
+    return result
+
+
+def billing_run(
+    settings: Settings,
+    flow_name: str,
+    as_of: date | None,
+    dry_run: bool,
+    *,
+    scope: Scope | None = None,
+    before_publish: Callable[[Run], None] | None = None,
+) -> RunSummary:
+    """One run under the warehouse lock: every step, then publish unless `dry_run`. Only
+    drafts in `scope` are issued (all without one); `before_publish` sees the build while
+    the marts still hold the previous state."""
     run_id = str(flow_run.id or uuid.uuid4())
-    with warehouse_lock(settings, holder_description(FLOW_NAME, run_id)):
+    with warehouse_lock(settings, holder_description(flow_name, run_id)):
         wh = Warehouse(settings)
         try:
-            run = Run(wh, as_of or datetime.now(settings.tz).date(), run_id, FLOW_NAME)
-            return _audited(run, settings, dry_run)
+            run = Run(wh, as_of or datetime.now(settings.tz).date(), run_id, flow_name)
+            if scope is not None:
+                run.scope = scope.sql(wh)
+            parameters = _parameters(run, settings, scope)
+            return _audited(run, settings, dry_run, parameters, before_publish)
         finally:
             wh.close()
 
 
-def _audited(run: Run, settings: Settings, dry_run: bool) -> RunSummary:
+def _audited(
+    run: Run,
+    settings: Settings,
+    dry_run: bool,
+    parameters: dict[str, Any],
+    before_publish: Callable[[Run], None] | None,
+) -> RunSummary:
     """Run the steps; audit.runs records the run unless it is a dry run."""
     started = time.monotonic()
     run.wh.init()
     if not dry_run:
         _refuse_the_past(run)
-        audit.record_start(run.wh, run.run_id, run.flow, run.as_of, _parameters(run, settings))
+        audit.record_start(run.wh, run.run_id, run.flow, run.as_of, parameters)
     try:
-        result = _steps(run, settings.source_dir, dry_run)
+        result = _steps(run, settings.source_dir, dry_run, before_publish)
     except BaseException as exc:
         if not dry_run:
             audit.record_end(run.wh, run.run_id, "FAILED", error=one_line(exc))
         raise
     result.duration_seconds = time.monotonic() - started
     if not dry_run:
-        audit.record_end(run.wh, run.run_id, "COMPLETED", result.as_json())
-    create_markdown_artifact(
-        markdown=result.markdown(), key="nightly-billing-summary", description="billing run"
-    )
+        audit.record_end(run.wh, run.run_id, "COMPLETED", result)
     return result
 
 
@@ -91,8 +122,10 @@ def _refuse_the_past(run: Run) -> None:
         )
 
 
-def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
-    landing = land_raw(run, _fetch_all(source_dir))
+def _steps(
+    run: Run, source_dir: Path, dry_run: bool, before_publish: Callable[[Run], None] | None
+) -> RunSummary:
+    landing = land_raw(run, _fetch_all(source_dir), dry_run)
     stage_sources(run)
     validate_staging(run)
     draft_invoices(run)
@@ -102,6 +135,8 @@ def _steps(run: Run, source_dir: Path, dry_run: bool) -> RunSummary:
     age_receivables(run)
     forecast_cash(run)
     dispositions = check_conservation(run)
+    if before_publish is not None:
+        before_publish(run)
     if not dry_run:
         publish_marts(run, dispositions)
         render_invoice_documents(run)
@@ -122,9 +157,11 @@ def _fetch_all(source_dir: Path) -> list[Page]:
     return [page for future in futures for page in future.result()]
 
 
-def _parameters(run: Run, settings: Settings) -> dict[str, Any]:
+def _parameters(run: Run, settings: Settings, scope: Scope | None) -> dict[str, Any]:
+    scoped = {"period": scope.period, "client": scope.client} if scope else {}
     return {
         "as_of": run.as_of.isoformat(),
+        **scoped,
         "source_dir": str(settings.source_dir),
         "warehouse": masked(settings.warehouse_url),
     }

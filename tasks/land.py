@@ -23,8 +23,8 @@ def fetch_source(source: str, source_dir: Path) -> list[Page]:
 
 
 @task(name="land raw", **TASK_OPTIONS)
-def land_raw(run: Run, pages: list[Page]) -> LandingResult:
-    result = land_pages(run.wh, pages, run.run_id)
+def land_raw(run: Run, pages: list[Page], dry_run: bool = False) -> LandingResult:
+    result = land_pages(run.wh, pages, run.run_id, dry_run=dry_run)
     get_run_logger().info(
         "landed %d pages: %d records, %d new versions, %d unchanged",
         result.pages,

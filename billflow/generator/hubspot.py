@@ -130,6 +130,7 @@ def _company(company: Company, *, created: str) -> Json:
         "hs_lastmodifieddate": created,
         "hs_object_id": company.id,
         "name": company.name,
+        "billing_requires_po": "true" if company.requires_po else None,
     }
     properties.update({key: getattr(company, key) for key in COMPANY_ADDRESS})
     return _object(company.id, dict(sorted(properties.items())), created)

@@ -253,7 +253,12 @@ def _owner(fields: _Fields) -> Owner:
 
 def _company(fields: _Fields) -> Company:
     address = {key: fields.maybe(key, _text, None) for key in COMPANY_ADDRESS}
-    return Company(id=fields.take("id", _id_text), name=fields.take("name", _text), **address)
+    return Company(
+        id=fields.take("id", _id_text),
+        name=fields.take("name", _text),
+        requires_po=fields.maybe("requires_po", _boolean, False),
+        **address,
+    )
 
 
 def _person(fields: _Fields) -> Person:
@@ -383,6 +388,8 @@ def _time_entry(fields: _Fields, task_names: Mapping[int, str]) -> TimeEntry:
         billable=fields.maybe("billable", _boolean, True),
         description=fields.maybe("description", _text, default_description),
         updated=fields.maybe("updated", parse_timestamp, None),
+        created=fields.maybe("created", parse_timestamp, None),
+        deleted=fields.maybe("deleted", _boolean, False),
     )
 
 

@@ -58,6 +58,8 @@ class Company:
     state: str | None = None
     zip: str | None = None
     country: str | None = None
+    requires_po: bool = False
+    """The client accepts no invoice without a purchase order (`billing_requires_po`)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ class TimeEntry:
     description: str
     updated: dt.datetime | None = None
     """When the entry was last edited; None means never (updatedAt = createdAt)."""
+    created: dt.datetime | None = None
+    """When it was entered in Teamwork; None means the usual time (see the teamwork writer).
+    An entry created after its period was invoiced is a late edit."""
+    deleted: bool = False
+    """Deleted in Teamwork (at `updated`): still listed, with `deleted` true."""
 
 
 class TimeEntries(Protocol):

@@ -208,6 +208,8 @@ def _time_pages(scenario: Scenario, size: int) -> Iterator[Page]:
 def _timelog(entry: TimeEntry) -> str:
     """One timelog, as compact JSON text with the keys in Teamwork's order."""
     logged, created = _logged_and_created(entry)
+    if entry.created is not None:
+        created = iso_z(entry.created)
     updated = iso_z(entry.updated) if entry.updated else created
     billable = _BOOL[entry.billable]
     person, project, task = entry.person_id, entry.project_id, entry.task_id
@@ -217,7 +219,7 @@ def _timelog(entry: TimeEntry) -> str:
         f'"minutes":{entry.minutes},"billable":{billable},"isBillable":{billable},'
         f'"hasStartTime":{_BOOL[entry.at is not None]},"timeLogged":"{logged}",'
         f'"createdAt":"{created}","dateCreated":"{created}","updatedAt":"{updated}",'
-        f'"deleted":false,"deletedAt":null,"loggedBy":{person},"loggedByUserId":{person},'
+        f'"deleted":{_deleted(entry, updated)},"loggedBy":{person},"loggedByUserId":{person},'
         f'"userId":{person},"user":{{"id":{person},"type":"users"}},'
         f'"projectId":{project},"project":{{"id":{project},"type":"projects"}},'
         f'"taskId":{"null" if task is None else task},"task":{task_rel},"tags":[]}}'
@@ -225,6 +227,11 @@ def _timelog(entry: TimeEntry) -> str:
 
 
 _BOOL = {True: "true", False: "false"}
+
+
+def _deleted(entry: TimeEntry, updated: str) -> str:
+    """The `deleted` and `deletedAt` pair: a deleted entry was deleted when last updated."""
+    return f'true,"deletedAt":"{updated}"' if entry.deleted else 'false,"deletedAt":null'
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,7 +12,8 @@ with time_entries as (
     from {{ s.staging }}.stg_teamwork__time_entries__checked where _rule is not null
     union all
     select 'teamwork.time', disposition, count(*)
-    from {{ s.build }}.int_time_entries where disposition not in ('billable', 'retainer')
+    from {{ s.build }}.int_time_entries
+    where disposition not in ('billable', 'retainer', 'late_edit')
     group by disposition
     union all
     select
@@ -20,20 +21,28 @@ with time_entries as (
         case drafts.status
             when 'ISSUED' then 'on_invoice'
             when 'HELD' then 'on_held_draft'
+            when 'DISCARDED' then 'on_discarded_draft'
             else 'on_ready_draft'
         end,
         count(distinct sources.record_id)
     from {{ s.build }}.int_draft_line_sources as sources
     inner join {{ s.build }}.invoice_drafts as drafts on drafts.draft_key = sources.draft_key
+    inner join {{ s.build }}.int_time_entries as entries
+        on entries.entry_id = sources.record_id
+        and entries.disposition in ('billable', 'retainer', 'late_edit')
     where sources.stream = 'time'
     group by drafts.status
     union all
-    select 'teamwork.time', 'covered_by_retainer', count(*)
+    select
+        'teamwork.time',
+        case disposition when 'retainer' then 'covered_by_retainer' else 'adjustment_pending' end,
+        count(*)
     from {{ s.build }}.int_time_entries
-    where disposition = 'retainer'
+    where disposition in ('retainer', 'late_edit')
       and entry_id not in (
         select record_id from {{ s.build }}.int_draft_line_sources where stream = 'time'
       )
+    group by disposition
 ),
 
 events as (

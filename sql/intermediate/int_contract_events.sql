@@ -49,7 +49,9 @@ unsettled as (
     select contract_code from {{ s.build }}.int_drafts
     union
     select contract_code from {{ s.build }}.int_time_entries
-    where disposition in ('billable', 'unpriced', 'open_period', 'after_issue', 'waiting_for_milestone')
+    where disposition in ('billable', 'unpriced', 'open_period', 'late_edit', 'waiting_for_milestone')
+    union
+    select adjustments.contract_code from {{ s.build }}.int_adjustments as adjustments
     union
     select contract_code from {{ s.build }}.int_installments
     where draft_key not in (select draft_key from issued_keys)

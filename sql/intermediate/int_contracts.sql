@@ -43,6 +43,12 @@ final as (
         cast(coalesce(deals.hours_tolerance_minutes, {{ cfg.hours_tolerance_minutes }}) as integer)
             as hours_tolerance_minutes,
         cast(round(deals.hours_cap * 60, 0) as bigint) as cap_minutes,
+        cast(round(deals.hours_estimate * 60, 0) as bigint) as estimate_minutes,
+        cast(coalesce(deals.billed_pct_tolerance, {{ cfg.billed_pct_tolerance }}) as decimal(9,4)) as billed_pct_tolerance,
+        cast(coalesce(deals.over_estimate_tolerance_pct, {{ cfg.over_estimate_tolerance_pct }}) as decimal(9,4)) as over_estimate_tolerance_pct,
+        cast(coalesce(deals.overage_review_pct, {{ cfg.overage_review_pct }}) as decimal(9,4)) as overage_review_pct,
+        cast(coalesce(deals.late_edit_review_pct, {{ cfg.late_edit_review_pct }}) as decimal(9,4)) as late_edit_review_pct,
+        coalesce(companies.requires_po, false) as requires_po,
         {{ money.round_to_minor('deals.retainer_fee', 'currencies.minor_factor') }} as retainer_fee_minor,
         cast(round(coalesce(deals.retainer_hours, 0) * 60, 0) as bigint) as retainer_minutes,
         {{ money.round_to_minor('deals.overage_rate', 'currencies.minor_factor') }} as overage_rate_minor,

@@ -1,11 +1,12 @@
-{#- Lineage of every proposed line: the source records it was computed from. #}
+{#- Lineage of every proposed line: the source records it was computed from, and for time the
+    minutes each entry gave the line (on an adjustment: the change). #}
 with lines as (
     select * from {{ s.build }}.int_draft_lines
 ),
 
 time_sources as (
     select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
-        entries.entry_id as record_id
+        entries.entry_id as record_id, cast(entries.billable_minutes as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_time_entries as entries
         on entries.draft_key = lines.draft_key
@@ -17,7 +18,8 @@ time_sources as (
 ),
 
 milestone_sources as (
-    select draft_key, line_no, 'teamwork' as source, 'milestones' as stream, reference as record_id
+    select draft_key, line_no, 'teamwork' as source, 'milestones' as stream, reference as record_id,
+        cast(null as bigint) as minutes
     from lines
     where line_type in ('milestone', 'milestone_partial', 'deliverable')
 ),
@@ -25,7 +27,8 @@ milestone_sources as (
 deal_sources as (
     select lines.draft_key, lines.line_no, 'hubspot' as source, 'deals' as stream,
         case when lines.line_type = 'change_order' then lines.reference else contracts.deal_id end
-            as record_id
+            as record_id,
+        cast(null as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = lines.contract_code
     where lines.line_type in ('installment', 'retainer', 'change_order')
@@ -33,7 +36,7 @@ deal_sources as (
 
 overage_sources as (
     select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
-        entries.entry_id as record_id
+        entries.entry_id as record_id, cast(null as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_time_entries as entries
         on entries.contract_code = lines.contract_code
@@ -42,8 +45,21 @@ overage_sources as (
     where lines.line_type = 'overage'
 ),
 
+adjustment_sources as (
+    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
+        entries.entry_id as record_id, cast(entries.delta_minutes as bigint) as minutes
+    from lines
+    inner join {{ s.build }}.int_adjustment_entries as entries
+        on entries.adjusted_invoice = lines.reference
+        and entries.rate_basis = case when lines.task_id is not null then 'task' else 'person' end
+        and entries.rated_id = coalesce(lines.task_id, lines.person_id)
+    where lines.line_type = 'adjustment'
+),
+
 final as (
     select * from time_sources
+    union all
+    select * from adjustment_sources
     union all
     select * from milestone_sources
     union all

@@ -6,6 +6,8 @@
     overage       the previous cycle's hours beyond the allocation, in arrears, net
     change_order  an approved change order, tax included, on the contract's next draft, or
                   alone once it has waited `pending_item_days`
+    adjustment    a late edit of an issued invoice's time (int_adjustments), net, the same
+                  way: on the contract's next draft, or alone after `pending_item_days`
 #}
 with contracts as (
     select * from {{ s.build }}.int_contracts
@@ -219,10 +221,30 @@ issued_change_orders as (
     where source = 'hubspot' and stream = 'deals'
 ),
 
-first_drafts as (
-    select contract_code, min({{ d.sort_key('draft_key') }}) as draft_key
+hosts as (
+    select draft_key, min(trigger_type) as trigger_type, min(trigger_id) as trigger_id,
+        min(period_start) as period_start, max(period_end) as period_end,
+        max(trigger_date) as trigger_date
     from triggered
-    group by contract_code
+    group by draft_key
+),
+
+{#- the draft a change order or an adjustment rides on: the contract's time draft if it has
+    one (adjustments are time), else its first by key #}
+first_drafts as (
+    select contract_code, draft_key
+    from (
+        select
+            contract_code,
+            draft_key,
+            row_number() over (
+                partition by contract_code
+                order by case when trigger_type = 'time' then 0 else 1 end,
+                    {{ d.sort_key('draft_key') }}
+            ) as rank
+        from (select distinct contract_code, draft_key, trigger_type from triggered) as drafts
+    ) as ranked
+    where rank = 1
 ),
 
 pending_change_orders as (
@@ -262,12 +284,55 @@ change_order_lines as (
         pending.change_order_id as reference,
         pending.unit
     from pending_change_orders as pending
-    left join (
-        select draft_key, min(trigger_type) as trigger_type, min(trigger_id) as trigger_id,
-            min(period_start) as period_start, max(period_end) as period_end,
-            max(trigger_date) as trigger_date
-        from triggered group by draft_key
-    ) as host on host.draft_key = pending.draft_key
+    left join hosts as host on host.draft_key = pending.draft_key
+    where pending.draft_key is not null
+),
+
+pending_adjustments as (
+    select
+        adjustments.*,
+        case
+            when {{ as_of }} < cast(adjustments.detected_on + {{ cfg.pending_item_days }} as date)
+                then first_drafts.draft_key
+            else adjustments.contract_code || ':adjustment:' || adjustments.adjusted_invoice
+        end as draft_key
+    from {{ s.build }}.int_adjustments as adjustments
+    left join first_drafts on first_drafts.contract_code = adjustments.contract_code
+),
+
+adjustment_lines as (
+    select
+        pending.draft_key,
+        pending.contract_code,
+        coalesce(host.trigger_type, 'adjustment') as trigger_type,
+        coalesce(host.trigger_id, pending.adjusted_invoice) as trigger_id,
+        coalesce(host.period_start, pending.detected_on) as period_start,
+        coalesce(host.period_end, pending.detected_on) as period_end,
+        coalesce(host.trigger_date, pending.detected_on) as trigger_date,
+        'adjustment' as line_type,
+        'Adjustment to ' || pending.adjusted_invoice || ': '
+            || case pending.rate_basis
+                when 'task' then coalesce(tasks.task_name, 'Task ' || pending.rated_id)
+                else coalesce(people.person_name, 'Person ' || pending.rated_id)
+            end
+            || case when pending.delta_minutes > 0 then ', time added' else ', time removed' end
+            as description,
+        case when pending.rate_basis = 'person' then pending.rated_id end as person_id,
+        case when pending.rate_basis = 'task' then pending.rated_id end as task_id,
+        cast(pending.delta_minutes as bigint) as minutes,
+        {{ money.hours('pending.delta_minutes') }} as quantity,
+        {{ money.from_minor('coalesce(pending.rate_minor, 0)', 'pending.unit') }} as unit_price,
+        coalesce(pending.amount_minor, 0) as amount_minor,
+        false as tax_inclusive,
+        cast(pending.rate_minor as bigint) as rate_minor,
+        pending.adjusted_invoice as reference,
+        pending.unit
+    from pending_adjustments as pending
+    left join hosts as host on host.draft_key = pending.draft_key
+    left join {{ s.staging }}.stg_teamwork__people as people
+        on pending.rate_basis = 'person' and people.person_id = pending.rated_id
+    left join {{ s.staging }}.stg_teamwork__tasks as tasks
+        on pending.rate_basis = 'task' and tasks.task_id = pending.rated_id
     where pending.draft_key is not null
 ),
 
@@ -275,6 +340,8 @@ lines as (
     select * from triggered
     union all
     select * from change_order_lines
+    union all
+    select * from adjustment_lines
 ),
 
 final as (
@@ -287,7 +354,7 @@ final as (
                 case lines.line_type
                     when 'installment' then 1 when 'milestone' then 2 when 'milestone_partial' then 3
                     when 'deliverable' then 4 when 'retainer' then 5 when 'overage' then 6
-                    when 'time' then 7 else 8 end,
+                    when 'time' then 7 when 'change_order' then 8 else 9 end,
                 {{ d.sort_key('lines.description') }}, {{ d.sort_key('lines.person_id') }},
                 {{ d.sort_key('lines.task_id') }}, lines.unit_price, {{ d.sort_key('lines.reference') }}
         ) as integer) as line_no

@@ -4,6 +4,8 @@
     lines that include tax (fixed prices):  tax = half-up(gross x r / (1 + r))
     lines that exclude it (time, retainer): tax = half-up(net x r), added on top
   subtotal = everything without tax; total = subtotal + tax.
+  `evidence_hash` fingerprints the lines (what each bills, from which minutes, at which rate,
+  for how much): a review decision applies to the draft while it is unchanged.
 #}
 with line_totals as (
     select
@@ -19,7 +21,16 @@ with line_totals as (
         sum(case when tax_inclusive then 0 else amount_minor end) as net_minor,
         sum(case when line_type = 'time' then minutes else 0 end) as minutes_priced,
         sum(case when line_type = 'overage' then minutes else 0 end) as minutes_overage,
-        count(*) as line_count
+        sum(case when line_type = 'adjustment' and rate_minor is null then abs(minutes) else 0 end)
+            as minutes_unpriced_adjusted,
+        count(*) as line_count,
+        md5(string_agg(
+            lines.line_type || '|' || coalesce(lines.person_id, '') || '|' || coalesce(lines.task_id, '')
+            || '|' || coalesce(cast(lines.minutes as text), '') || '|'
+            || coalesce(cast(lines.rate_minor as text), '') || '|' || cast(lines.amount_minor as text)
+            || '|' || coalesce(lines.reference, ''),
+            ';' order by lines.line_no
+        )) as evidence_hash
     from {{ s.build }}.int_draft_lines as lines
     group by lines.draft_key
 ),
@@ -54,7 +65,9 @@ unpriced_only as (
         0 as net_minor,
         0 as minutes_priced,
         0 as minutes_overage,
-        0 as line_count
+        0 as minutes_unpriced_adjusted,
+        0 as line_count,
+        md5('unpriced|' || cast(minutes_unpriced as text)) as evidence_hash
     from considered
     where draft_key not in (select draft_key from line_totals)
 ),
@@ -72,7 +85,8 @@ taxed as (
         contracts.unit,
         contracts.tax_rate,
         coalesce(considered.minutes_considered, 0) as minutes_considered,
-        coalesce(considered.minutes_unpriced, 0) as minutes_unpriced,
+        coalesce(considered.minutes_unpriced, 0) + drafts.minutes_unpriced_adjusted
+            as minutes_unpriced,
         {{ money.tax_in_gross_minor('drafts.gross_minor', 'contracts.tax_ppm') }} as tax_included_minor,
         {{ money.tax_on_net_minor('drafts.net_minor', 'contracts.tax_ppm') }} as tax_added_minor
     from drafts
@@ -96,6 +110,7 @@ final as (
         minutes_unpriced,
         minutes_priced,
         minutes_overage,
+        evidence_hash,
         {{ money.from_minor('gross_minor + net_minor', 'unit') }} as lines_total,
         {{ money.from_minor('gross_minor - tax_included_minor + net_minor', 'unit') }} as subtotal,
         {{ money.from_minor('tax_included_minor + tax_added_minor', 'unit') }} as tax,

@@ -2,7 +2,10 @@
   The document ledger after this run: every document already issued (invoices and credit
   notes, never edited) plus the READY drafts issued now. Numbers continue the series
   (document type, year) in the order (issue date, contract code, natural key); a natural key
-  is issued once, ever.
+  is issued once, ever. A draft is issued when it passes every check, or when a person
+  released it and its lines are the ones they reviewed; a draft discarded for the same
+  evidence is not issued. A draft of adjustments alone that takes time off (a negative total)
+  is issued as a credit note of the invoice it adjusts.
 #}
 with existing as (
     select
@@ -17,13 +20,25 @@ failed_checks as (
     select distinct draft_key
     from {{ s.build }}.reconciliation
     where not passed
+      and draft_key not in (
+        select draft_key from {{ s.build }}.int_reviews where decision = 'RELEASED' and applies
+      )
+),
+
+discarded as (
+    select draft_key from {{ s.build }}.int_reviews where decision = 'DISCARDED' and applies
 ),
 
 ready as (
-    select drafts.*
+    select
+        drafts.*,
+        case when drafts.trigger_type = 'adjustment' and drafts.total < 0
+            then 'credit_note' else 'invoice' end as kind
     from {{ s.build }}.int_drafts as drafts
     where drafts.draft_key not in (select draft_key from existing)
       and drafts.draft_key not in (select draft_key from failed_checks)
+      and drafts.draft_key not in (select draft_key from discarded)
+      and ({{ scope }})
 ),
 
 numbered as (
@@ -33,8 +48,9 @@ numbered as (
         cast(
             (select coalesce(max(series_seq), 0)
              from existing
-             where kind = 'invoice' and series_year = extract(year from {{ as_of }}))
+             where existing.kind = ready.kind and series_year = extract(year from {{ as_of }}))
             + row_number() over (
+                partition by ready.kind
                 order by {{ d.sort_key('ready.contract_code') }}, {{ d.sort_key('ready.draft_key') }}
             )
             as integer
@@ -44,9 +60,10 @@ numbered as (
 
 new_invoices as (
     select
-        'INV-' || cast(numbered.series_year as text) || '-'
+        case numbered.kind when 'credit_note' then 'CN-' else 'INV-' end
+            || cast(numbered.series_year as text) || '-'
             || lpad(cast(numbered.series_seq as text), 6, '0') as invoice_number,
-        'invoice' as kind,
+        numbered.kind,
         numbered.series_year,
         numbered.series_seq,
         numbered.draft_key,
@@ -55,8 +72,9 @@ new_invoices as (
         contracts.client_name,
         numbered.currency,
         {{ as_of }} as issue_date,
-        cast({{ as_of }} + contracts.terms_days as date) as due_date,
-        contracts.terms_days,
+        case numbered.kind when 'credit_note' then {{ as_of }}
+            else cast({{ as_of }} + contracts.terms_days as date) end as due_date,
+        case numbered.kind when 'credit_note' then 0 else contracts.terms_days end as terms_days,
         contracts.po_number,
         numbered.trigger_type,
         numbered.trigger_id,
@@ -69,8 +87,10 @@ new_invoices as (
         numbered.tax,
         numbered.tax_included,
         numbered.total,
-        cast(null as text) as credits_invoice_number,
-        cast(null as text) as memo
+        case numbered.kind when 'credit_note' then numbered.trigger_id end as credits_invoice_number,
+        case numbered.kind when 'credit_note'
+            then 'Late edits to ' || numbered.trigger_id || ': time removed after it was issued'
+        end as memo
     from numbered
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = numbered.contract_code
 ),

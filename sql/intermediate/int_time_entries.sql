@@ -4,10 +4,11 @@
   goes (disposition; docs/decisions.md lists them):
     on_invoice, not_yet_effective, non_billable, no_contract, before_effective_date,
     contract_closed, contract_not_signed, fixed_fee, outside_retainer, retainer,
-    waiting_for_milestone, after_issue, over_cap, open_period, unpriced, billable
-  `billable_minutes` is what the draft prices: the minutes, less any beyond the hours cap.
-  The cap is used by the minutes already invoiced, then by the entries still to bill in the
-  order they were worked; minutes that are never billed do not use it.
+    waiting_for_milestone, over_cap, late_edit, open_period, unpriced, billable
+  `billable_minutes` is what the draft (or, for a late edit, the adjustment) prices: the
+  minutes, less any beyond the hours cap. The cap is used by the minutes already invoiced,
+  then by the entries still to bill (late edits included) in the order they were worked;
+  minutes that are never billed do not use it.
 #}
 with issued_keys as (
     select draft_key from {{ s.marts }}.invoices
@@ -19,13 +20,24 @@ invoiced as (
     where source = 'teamwork' and stream = 'time'
 ),
 
+{#- the minutes each entry gave the time and adjustment lines it is on #}
+billed_entries as (
+    select sources.record_id as entry_id, sum(sources.minutes) as minutes
+    from {{ s.marts }}.invoice_line_sources as sources
+    inner join {{ s.marts }}.invoice_lines as lines
+        on lines.invoice_number = sources.invoice_number and lines.line_no = sources.line_no
+    where sources.source = 'teamwork' and sources.stream = 'time'
+      and lines.line_type in ('time', 'adjustment')
+    group by sources.record_id
+),
+
 invoiced_minutes as (
     select
         invoices.contract_code,
         sum(case when lines.line_type = 'credit' then -lines.minutes else lines.minutes end) as minutes
     from {{ s.marts }}.invoice_lines as lines
     inner join {{ s.marts }}.invoices as invoices on invoices.invoice_number = lines.invoice_number
-    where lines.line_type in ('time', 'credit') and lines.minutes is not null
+    where lines.line_type in ('time', 'adjustment', 'credit') and lines.minutes is not null
     group by invoices.contract_code
 ),
 
@@ -78,7 +90,9 @@ entries as (
         case when task_rates.hourly_rate is not null then 'task' else 'person' end as rate_basis,
         case when contracts.billing_model = 'hybrid' then milestone_tasks.milestone_id end
             as milestone_id,
-        invoiced.entry_id is not null as is_invoiced
+        invoiced.entry_id is not null as is_invoiced,
+        case when invoiced.entry_id is not null
+            then coalesce(billed_entries.minutes, entries.minutes) else 0 end as billed_entry_minutes
     from {{ s.staging }}.stg_teamwork__time_entries as entries
     left join {{ s.build }}.int_contracts as contracts on contracts.project_id = entries.project_id
     left join {{ s.staging }}.stg_teamwork__rates as rates
@@ -86,6 +100,7 @@ entries as (
     left join task_rates on task_rates.task_id = entries.task_id
     left join milestone_tasks on milestone_tasks.task_id = entries.task_id
     left join invoiced on invoiced.entry_id = entries.entry_id
+    left join billed_entries on billed_entries.entry_id = entries.entry_id
 ),
 
 periods as (
@@ -98,16 +113,24 @@ periods as (
     from entries
 ),
 
-{#- the entries an hours cap is spent on: billable time still to bill, in the order worked #}
-cap_candidates as (
+{#- the entries an hours cap is spent on: billable time still to bill (and minutes added to an
+    invoiced entry since), in the order worked #}
+claims as (
     select
         periods.*,
-        cap_minutes is not null
-            and is_billable and not is_invoiced and is_signed and is_open
-            and entry_date <= {{ as_of }}
-            and (billing_starts is null or entry_date >= billing_starts)
-            and time_key not in (select draft_key from issued_keys) as spends_cap
+        case when is_invoiced then greatest(minutes - billed_entry_minutes, 0) else minutes end
+            as claim_minutes
     from periods
+),
+
+cap_candidates as (
+    select
+        claims.*,
+        cap_minutes is not null
+            and is_billable and claim_minutes > 0 and is_signed and is_open
+            and known_on <= {{ as_of }}
+            and (billing_starts is null or entry_date >= billing_starts) as spends_cap
+    from claims
 ),
 
 capped as (
@@ -115,7 +138,7 @@ capped as (
         cap_candidates.*,
         coalesce(invoiced_minutes.minutes, 0) as invoiced_cap_minutes,
         coalesce(invoiced_minutes.minutes, 0) + coalesce(sum(
-            case when cap_candidates.spends_cap then cap_candidates.minutes else 0 end
+            case when cap_candidates.spends_cap then cap_candidates.claim_minutes else 0 end
         ) over (
             partition by cap_candidates.contract_code
             order by
@@ -142,10 +165,14 @@ limited as (
         exhausted.*,
         case
             when cap_exhausted then 0
+            when is_invoiced and cap_minutes is not null
+                then least(minutes, billed_entry_minutes) + case when spends_cap
+                    then greatest(least(claim_minutes, cap_minutes - minutes_before), 0) else 0 end
             when not spends_cap then minutes
-            else greatest(least(minutes, cap_minutes - minutes_before), 0)
+            else greatest(least(claim_minutes, cap_minutes - minutes_before), 0)
         end as billable_minutes,
-        case when spends_cap and minutes_before + minutes >= cap_minutes and minutes_before < cap_minutes
+        case when spends_cap and minutes_before + claim_minutes >= cap_minutes
+                and minutes_before < cap_minutes
             then entry_date end as cap_reached_on
     from exhausted
 ),
@@ -173,7 +200,7 @@ final as (
         keyed.*,
         case
             when is_invoiced then 'on_invoice'
-            when entry_date > {{ as_of }} then 'not_yet_effective'
+            when known_on > {{ as_of }} then 'not_yet_effective'
             when not is_billable then 'non_billable'
             when contract_code is null then 'no_contract'
             when entry_date < billing_starts then 'before_effective_date'
@@ -186,7 +213,7 @@ final as (
             when milestone_id is not null and draft_key not like '%:milestone:%'
                 then 'waiting_for_milestone'
             when (spends_cap or cap_exhausted) and billable_minutes = 0 then 'over_cap'
-            when draft_key in (select draft_key from issued_keys) then 'after_issue'
+            when draft_key in (select draft_key from issued_keys) then 'late_edit'
             when milestone_id is null and not period_closed then 'open_period'
             when rate_minor is null then 'unpriced'
             else 'billable'

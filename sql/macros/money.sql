@@ -43,3 +43,13 @@ cast(round(({{ rate }}) * 1000000, 0) as bigint)
 {% macro hours(minutes) -%}
 cast(cast({{ half_up_div('cast(' ~ minutes ~ ' as ' ~ d.wide_int ~ ') * 100', '60') }} as decimal(18,0)) * 0.01 as decimal(12,2))
 {%- endmacro %}
+
+{#- a money value as text with the currency's minor digits: 15000.00 USD, 1500 JPY, 1.500 BHD -#}
+{% macro as_text(amount, minor_factor) -%}
+(case {{ minor_factor }}
+    when 1 then cast(cast({{ amount }} as decimal(18,0)) as text)
+    when 10 then cast(cast({{ amount }} as decimal(18,1)) as text)
+    when 1000 then cast(cast({{ amount }} as decimal(18,3)) as text)
+    else cast(cast({{ amount }} as decimal(18,2)) as text)
+end)
+{%- endmacro %}

@@ -12,7 +12,7 @@
                 order by {{ d.try_cast('updated_at', 'timestamptz') }} desc nulls last,
                     landed_seq desc, version desc
             ) as newest
-        from {{ s.raw }}.records
+        from {{ inputs.records }}
         where source = '{{ source }}' and stream = '{{ stream }}'
     ) as versions
     where newest = 1

@@ -1,6 +1,8 @@
 {#-
-  Every natural key billflow has proposed: the drafts of this run (READY, HELD, or ISSUED now)
-  and the keys issued by earlier runs, shown with their invoice's figures, never recomputed.
+  Every natural key billflow has proposed: the drafts of this run (READY, HELD, DISCARDED by a
+  person, or ISSUED now) and the keys issued by earlier runs, shown with their invoice's
+  figures, never recomputed. A review decision shows with the draft it was made on; when the
+  draft has changed since, the decision no longer applies and the draft is checked afresh.
 #}
 with holds as (
     select
@@ -31,14 +33,24 @@ pending as (
         drafts.total,
         case
             when invoices.invoice_number is not null then 'ISSUED'
+            when reviews.decision = 'DISCARDED' and reviews.applies then 'DISCARDED'
+            when reviews.decision = 'RELEASED' and reviews.applies then 'READY'
             when holds.draft_key is not null then 'HELD'
             else 'READY'
         end as status,
-        holds.hold_codes,
-        holds.hold_reasons,
-        invoices.invoice_number
+        case when invoices.invoice_number is null then holds.hold_codes end as hold_codes,
+        case when invoices.invoice_number is null then holds.hold_reasons end as hold_reasons,
+        invoices.invoice_number,
+        {#- an issued key shows as every later run will show it #}
+        case when invoices.invoice_number is null then drafts.evidence_hash end as evidence_hash,
+        reviews.decision as review_decision,
+        reviews.actor as reviewed_by,
+        reviews.acted_on as reviewed_on,
+        reviews.note as review_note,
+        case when invoices.invoice_number is null then reviews.applies end as review_applies
     from {{ s.build }}.int_drafts as drafts
     left join holds on holds.draft_key = drafts.draft_key
+    left join {{ s.build }}.int_reviews as reviews on reviews.draft_key = drafts.draft_key
     left join {{ s.build }}.int_issued_invoices as invoices
         on invoices.draft_key = drafts.draft_key and invoices.is_new
 ),
@@ -72,9 +84,16 @@ issued_before as (
         'ISSUED' as status,
         cast(null as text) as hold_codes,
         cast(null as text) as hold_reasons,
-        invoices.invoice_number
+        invoices.invoice_number,
+        cast(null as text) as evidence_hash,
+        reviews.decision as review_decision,
+        reviews.actor as reviewed_by,
+        reviews.acted_on as reviewed_on,
+        reviews.note as review_note,
+        cast(null as boolean) as review_applies
     from {{ s.build }}.int_issued_invoices as invoices
     inner join line_minutes on line_minutes.invoice_number = invoices.invoice_number
+    left join {{ s.build }}.int_reviews as reviews on reviews.draft_key = invoices.draft_key
     where not invoices.is_new and invoices.kind = 'invoice'
 ),
 

@@ -11,7 +11,7 @@ with entries as (
         sum(case when entries.is_billable then entries.minutes else 0 end) as billable_minutes,
         sum(case when entries.is_billable then 0 else entries.minutes end) as non_billable_minutes
     from {{ s.staging }}.stg_teamwork__time_entries as entries
-    where entries.entry_date <= {{ as_of }}
+    where entries.known_on <= {{ as_of }}
     group by entries.project_id, {{ d.year_month('entries.entry_date') }}, entries.person_id
 ),
 

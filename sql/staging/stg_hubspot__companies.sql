@@ -7,6 +7,8 @@ with final as (
         nullif(r->'properties'->>'state', '') as state,
         nullif(r->'properties'->>'zip', '') as zip,
         nullif(r->'properties'->>'country', '') as country,
+        coalesce(lower(r->'properties'->>'billing_requires_po') in ('true', 'yes', '1'), false)
+            as requires_po,
         cast(null as text) as _rule
     from {{ versions.latest('hubspot', 'companies') }} as latest
     where coalesce(r->>'archived', 'false') <> 'true'

@@ -39,9 +39,19 @@ typed as (
         {{ parse.hubspot_date("p->>'billing_effective_date'") }} as effective_date,
         coalesce(nullif(p->>'billing_contract_code', ''), 'C-' || deals.record_id) as contract_code,
         {{ parse.integer("p->>'billing_hours_tolerance_minutes'") }} as hours_tolerance_minutes,
+        p->>'billing_billed_pct_tolerance' as billed_pct_tolerance_text,
+        {{ parse.decimal("p->>'billing_billed_pct_tolerance'", 'decimal(9,4)') }} as billed_pct_tolerance,
+        p->>'billing_over_estimate_tolerance_pct' as over_estimate_tolerance_pct_text,
+        {{ parse.decimal("p->>'billing_over_estimate_tolerance_pct'", 'decimal(9,4)') }} as over_estimate_tolerance_pct,
+        p->>'billing_overage_review_pct' as overage_review_pct_text,
+        {{ parse.decimal("p->>'billing_overage_review_pct'", 'decimal(9,4)') }} as overage_review_pct,
+        p->>'billing_late_edit_review_pct' as late_edit_review_pct_text,
+        {{ parse.decimal("p->>'billing_late_edit_review_pct'", 'decimal(9,4)') }} as late_edit_review_pct,
         lower(coalesce(nullif(p->>'billing_cycle', ''), 'monthly')) as billing_cycle,
         p->>'billing_hours_cap' as hours_cap_text,
         {{ parse.decimal("p->>'billing_hours_cap'") }} as hours_cap,
+        p->>'billing_hours_estimate' as hours_estimate_text,
+        {{ parse.decimal("p->>'billing_hours_estimate'") }} as hours_estimate,
         p->>'billing_retainer_fee' as retainer_fee_text,
         {{ parse.decimal("p->>'billing_retainer_fee'") }} as retainer_fee,
         p->>'billing_retainer_hours' as retainer_hours_text,
@@ -118,6 +128,13 @@ checked as (
                 or (typed.hours_cap_text is not null and not coalesce(typed.hours_cap > 0, false))
                 or fee_changes.all_valid = 0
                 then 'bad_retainer_terms'
+            when typed.hours_estimate_text is not null and not coalesce(typed.hours_estimate > 0, false)
+                then 'bad_hours_estimate'
+            when (typed.billed_pct_tolerance_text is not null and not coalesce(typed.billed_pct_tolerance >= 0, false))
+                or (typed.over_estimate_tolerance_pct_text is not null and not coalesce(typed.over_estimate_tolerance_pct >= 0, false))
+                or (typed.overage_review_pct_text is not null and not coalesce(typed.overage_review_pct >= 0, false))
+                or (typed.late_edit_review_pct_text is not null and not coalesce(typed.late_edit_review_pct >= 0, false))
+                then 'bad_tolerance'
         end as base_rule
     from typed
     left join {{ s.staging }}.currencies as currencies on currencies.code = typed.currency
@@ -146,8 +163,8 @@ final as (
         deal_id, deal_name, amount, currency, pipeline_id, stage_id, created_date, close_date,
         owner_id, billing_model, project_id, terms_days, tax_rate, po_number, signed_date,
         effective_date, contract_code, hours_tolerance_minutes, is_contract, billing_cycle,
-        hours_cap, retainer_fee, retainer_hours, overage_rate, end_date, payment_schedule,
-        parent_deal_id, is_change_order, is_closed_won, is_closed_lost,
+        hours_cap, hours_estimate, retainer_fee, retainer_hours, overage_rate, end_date, payment_schedule,
+        parent_deal_id, is_change_order, is_closed_won, is_closed_lost, billed_pct_tolerance, over_estimate_tolerance_pct, overage_review_pct, late_edit_review_pct,
         case
             when base_rule is not null then base_rule
             when code_rank > 1 then 'duplicate_contract_code'

@@ -150,6 +150,15 @@ class ScenarioCase:
         assert found, f"no invoice for {draft_key}"
         return str(found[0][0])
 
+    def invoice_lines(self, draft_key: str) -> list[tuple[Any, ...]]:
+        """(line type, description, minutes, unit price, amount, reference) of its invoice."""
+        return self.rows(
+            "select line_type, description, minutes, unit_price, amount, reference "
+            "from {marts}.invoice_lines as lines inner join {marts}.invoices as invoices "
+            f"on invoices.invoice_number = lines.invoice_number where draft_key = '{draft_key}' "
+            "order by line_no"
+        )
+
     def pay(self, draft_key: str, amount: str, at: str) -> None:
         """A Stripe payment of the invoice issued from `draft_key`, in its currency."""
         number = self.invoice_number(draft_key)

@@ -33,8 +33,8 @@ def _load(tmp_path: Path, text: str) -> Scenario:
 def test_sample_loads_with_its_records() -> None:
     scenario = load_scenario(SAMPLE)
     assert scenario.page_size == PageSize.uniform(4)
-    assert len(scenario.deals) == 14
-    assert len(scenario.time_entries) == 51
+    assert len(scenario.deals) == 19
+    assert len(scenario.time_entries) == 61
     assert scenario.deals[1].billing["po_number"] == "PO-77120"
     assert scenario.payments[2].amount == Decimal("1145.38")
 

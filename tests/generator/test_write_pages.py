@@ -41,35 +41,35 @@ def test_writes_every_stream_the_connectors_read() -> None:
 def test_counts_records_per_stream(sample: Scenario, tmp_path: Path) -> None:
     counts = write_pages(sample, tmp_path)
     assert counts.keys() == {stream.key for stream in CONNECTOR_STREAMS}
-    assert counts["teamwork.time"] == 51
-    assert counts["teamwork.rates"] == 11
+    assert counts["teamwork.time"] == 61
+    assert counts["teamwork.rates"] == 14
     assert counts["stripe.events"] == len(sample.payments) + len(sample.other_events)
     assert counts["hubspot.pipelines"] == 2
 
 
 def test_pages_are_numbered_in_name_order(out: Path) -> None:
     names = [path.name for path in sorted((out / "teamwork/time").glob("*.json"))]
-    assert names == [f"page_{n:04d}.json" for n in range(1, 27)]
+    assert names == [f"page_{n:04d}.json" for n in range(1, 32)]
 
 
 def test_rates_are_one_file_per_project_page(out: Path) -> None:
     names = sorted(path.name for path in (out / "teamwork/rates").glob("*.json"))
     expected = ["project_500.json", "project_500_2.json", "project_502.json", "project_504.json"]
-    expected += [f"project_{project}.json" for project in (505, 506, 507, 508)]
+    expected += [f"project_{project}.json" for project in (505, 506, 507, 508, 509, 511, 513)]
     assert names == expected
 
 
 def test_hubspot_search_pages_carry_total_and_offset_cursor(out: Path) -> None:
     pages = _pages(out, "hubspot/deals")
-    assert [page["total"] for page in pages] == [14] * 7
+    assert [page["total"] for page in pages] == [19] * 10
     cursors = [page.get("paging") for page in pages]
-    assert cursors == [{"next": {"after": str(after)}} for after in range(2, 14, 2)] + [None]
+    assert cursors == [{"next": {"after": str(after)}} for after in range(2, 19, 2)] + [None]
 
 
 def test_teamwork_pages_carry_meta_page(out: Path) -> None:
     metas = [page["meta"] for page in _pages(out, "teamwork/tasks")]
     assert [meta["page"] for meta in metas] == [  # type: ignore[index]
-        {"pageOffset": n, "pageSize": 2, "count": 12, "hasMore": n < 5} for n in range(6)
+        {"pageOffset": n, "pageSize": 2, "count": 15, "hasMore": n < 7} for n in range(8)
     ]
 
 

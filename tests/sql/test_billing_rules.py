@@ -107,27 +107,48 @@ def test_a_change_order_in_another_currency_is_quarantined(case: ScenarioCase) -
     ) == [(0,)]
 
 
-def test_the_hours_cap_is_spent_only_by_billable_time_still_to_bill(case: ScenarioCase) -> None:
-    # Stark's 40-hour block: a non-billable day does not use it; an entry logged late in a
-    # period already invoiced is not billed (after_issue) and does not use it either, so the
-    # second period still bills the 8 hours left: 9605 360 min + 120 of 9606's 240.
+def test_the_hours_cap_is_spent_in_the_order_worked_late_edits_included(
+    case: ScenarioCase,
+) -> None:
+    # Stark's 40-hour block: a non-billable day does not use it. After the first period's
+    # invoice (32 h), 4 hours dated 6 March arrive late: they were worked first, so they
+    # take 4 of the 8 hours left, as an adjustment of that invoice (+240 min x 180.00 =
+    # 720.00); 9605 (17 Mar) gets the other 4 (720.00) and 9606 is over the cap.
+    deal(case, "18411")["billing"]["late_edit_review_pct"] = "15"  # 720 / 5760 = 12.5%
     add_entry(case, 9608, 506, "2026-03-04", 600, billable=False)
     case.run(date(2026, 3, 16))
+    first = case.invoice_lines("C-18411:time:2026-03-02")
     add_entry(case, 9609, 506, "2026-03-06", 240)
     case.run(date(2026, 3, 23))
-    assert case.rows(
-        "select draft_key, subtotal from {marts}.invoices where contract_code = 'C-18411' "
-        "order by invoice_number"
-    ) == [("C-18411:time:2026-03-02", D("5760.000")), ("C-18411:time:2026-03-16", D("1440.000"))]
-    # what the 23 Mar run drafted, before it issued
+    adjusted = case.invoice_number("C-18411:time:2026-03-02")
+    assert case.invoice_lines("C-18411:time:2026-03-02") == first  # never edited
+    assert case.invoice_lines("C-18411:time:2026-03-16") == [
+        ("time", "Chen Wu", 240, D("180.000"), D("720.000"), None),
+        ("adjustment", f"Adjustment to {adjusted}: Chen Wu, time added", 240, D("180.000"),
+         D("720.000"), adjusted),
+    ]  # fmt: skip
     assert case.rows(
         "select entry_id, disposition, billable_minutes from {build}.int_time_entries "
-        "where entry_id in ('9606', '9608', '9609') order by entry_id"
+        "where entry_id in ('9605', '9606', '9608', '9609') order by entry_id"
     ) == [
-        ("9606", "billable", 120),
+        ("9605", "billable", 240),
+        ("9606", "over_cap", 0),
         ("9608", "non_billable", 600),
-        ("9609", "after_issue", 240),
+        ("9609", "late_edit", 240),
     ]
+
+
+def test_a_late_edit_over_the_review_threshold_holds_the_draft_it_rides_on(
+    case: ScenarioCase,
+) -> None:
+    # the same late 4 hours, at the default threshold (10% of the invoice's subtotal)
+    case.run(date(2026, 3, 16))
+    add_entry(case, 9609, 506, "2026-03-06", 240, created="2026-03-18T12:00:00Z")
+    case.run(date(2026, 3, 23))
+    assert case.rows(
+        "select status, hold_codes, total from {marts}.invoice_drafts "
+        "where draft_key = 'C-18411:time:2026-03-16'"
+    ) == [("HELD", "LATE_EDIT_ADJUSTMENT", D("1440.000"))]
 
 
 def test_hybrid_time_after_its_milestone_is_invoiced_bills_by_cycle(case: ScenarioCase) -> None:

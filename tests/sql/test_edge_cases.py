@@ -103,7 +103,7 @@ def test_a_zero_value_milestone_is_held(make_warehouse: Any, tmp_path: Path) -> 
         (
             "HELD",
             "NON_POSITIVE_TOTAL",
-            "NON_POSITIVE_TOTAL: the total is 0.000 USD: there is nothing to invoice",
+            "NON_POSITIVE_TOTAL: the total is 0.00 USD: there is nothing to invoice",
         )
     ]
 

@@ -133,3 +133,42 @@ def test_a_nightly_dry_run_lands_nothing(duckdb_settings: Settings, fixed_source
     assert summary.records_new == 20
     assert summary.issued_count == 1
     assert raw_state(duckdb_settings) == before
+
+
+def test_a_late_edit_of_an_issued_invoice_shows_the_credit_note_it_would_write(
+    duckdb_settings: Settings, tmp_path: Path
+) -> None:
+    # Northwind's February is issued on 2 Mar. On 3 Mar Chen's 9113 goes from 405 to 345 min:
+    # 1230 min x 133.33 / 60 = 2733.27 against 2866.60 billed, -133.33. By 15 April no draft
+    # of Northwind came within 30 days, so the adjustment is its own draft, and taking time
+    # off, a credit note of February's invoice.
+    run_nightly(date(2026, 3, 2))
+    ((february,),) = rows(
+        duckdb_settings,
+        "select invoice_number from {marts}.invoices where draft_key = 'C-18401:time:2026-02'",
+    )
+    scenario = sample_scenario()
+    chen = next(entry for entry in scenario["time_entries"] if entry["id"] == 9113)
+    chen.update(minutes=345, updated="2026-03-03T16:00:00Z")
+    edited = str(render_pages(scenario, tmp_path / "edited"))
+    before = fingerprint(duckdb_settings, LAYERS)
+
+    shown = rerun(period="2026-02", source_dir=edited)
+
+    assert fingerprint(duckdb_settings, LAYERS) == before
+    key = f"C-18401:adjustment:{february}"
+    assert [(d.number, d.kind, d.draft_key, d.total, d.adjustments) for d in shown.documents] == [
+        ("CN-2026-000001", "credit_note", key, D("-133.330"), [(february, D("-133.330"))])
+    ]
+    assert f"adjusts {february} by USD -133.33" in "\n".join(shown.lines())
+
+    applied = rerun(period="2026-02", source_dir=edited, dry_run=False)
+
+    assert [(d.number, d.total) for d in applied.documents] == [("CN-2026-000001", D("-133.330"))]
+    assert rows(
+        duckdb_settings,
+        "select kind, credits_invoice_number, total from {marts}.invoices "
+        "where invoice_number = 'CN-2026-000001'",
+    ) == [("credit_note", february, D("-133.330"))]
+    again = rerun(period="2026-02", source_dir=edited, dry_run=False)
+    assert again.documents == []

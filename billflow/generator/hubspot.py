@@ -131,6 +131,7 @@ def _company(company: Company, *, created: str) -> Json:
         "hs_object_id": company.id,
         "name": company.name,
         "billing_requires_po": "true" if company.requires_po else None,
+        "billing_email": company.billing_email,
     }
     properties.update({key: getattr(company, key) for key in COMPANY_ADDRESS})
     return _object(company.id, dict(sorted(properties.items())), created)

@@ -22,6 +22,7 @@ from billflow.generator.hubspot import COMPANY_ADDRESS, DEFAULT_PIPELINE, PIPELI
 from billflow.generator.model import (
     Company,
     Deal,
+    Dispute,
     Milestone,
     OtherEvent,
     Owner,
@@ -30,6 +31,7 @@ from billflow.generator.model import (
     Person,
     Project,
     Rate,
+    Refund,
     Scenario,
     ScenarioError,
     Tag,
@@ -236,6 +238,8 @@ def _scenario(fields: _Fields) -> Scenario:
         milestones=_each(fields, "milestones", _milestone),
         time_entries=_each(fields, "time_entries", lambda item: _time_entry(item, task_names)),
         payments=_each(fields, "payments", _payment),
+        refunds=_each(fields, "refunds", _refund),
+        disputes=_each(fields, "disputes", _dispute),
         other_events=_each(fields, "other_events", _other_event),
     )
     fields.done()
@@ -257,6 +261,7 @@ def _company(fields: _Fields) -> Company:
         id=fields.take("id", _id_text),
         name=fields.take("name", _text),
         requires_po=fields.maybe("requires_po", _boolean, False),
+        billing_email=fields.maybe("billing_email", _text, None),
         **address,
     )
 
@@ -409,6 +414,31 @@ def _payment(fields: _Fields) -> Payment:
         customer=fields.maybe("customer", _text, None),
         invoice_number=fields.maybe("invoice_number", _text, None),
         contract_code=fields.maybe("contract_code", _text, None),
+    )
+
+
+def _refund(fields: _Fields) -> Refund:
+    return Refund(
+        event_id=fields.take("event_id", _text),
+        payment_intent=fields.take("payment_intent", _text),
+        at=fields.take("at", parse_timestamp),
+        refunded_to_date=fields.take("refunded_to_date", _decimal),
+        currency=fields.take("currency", _text),
+        amount=fields.take("amount", _decimal),
+    )
+
+
+def _dispute(fields: _Fields) -> Dispute:
+    return Dispute(
+        event_id=fields.take("event_id", _text),
+        type=fields.take("type", _text),
+        dispute_id=fields.take("dispute_id", _text),
+        payment_intent=fields.take("payment_intent", _text),
+        at=fields.take("at", parse_timestamp),
+        amount=fields.take("amount", _decimal),
+        currency=fields.take("currency", _text),
+        status=fields.take("status", _text),
+        reason=fields.maybe("reason", _text, "general"),
     )
 
 

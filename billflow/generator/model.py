@@ -60,6 +60,8 @@ class Company:
     country: str | None = None
     requires_po: bool = False
     """The client accepts no invoice without a purchase order (`billing_requires_po`)."""
+    billing_email: str | None = None
+    """Where invoices, overdue notices and reminders go (`billing_email`)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,34 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """A Stripe charge.refunded event: the payment's charge with `refunded_to_date` (Stripe's
+    cumulative amount_refunded, major units) as of the event."""
+
+    event_id: str
+    payment_intent: str
+    at: dt.datetime
+    refunded_to_date: Decimal
+    currency: str
+    amount: Decimal  # the charge's amount
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A Stripe charge.dispute.* event (created, updated, closed, funds_withdrawn, ...)."""
+
+    event_id: str
+    type: str
+    dispute_id: str
+    payment_intent: str
+    at: dt.datetime
+    amount: Decimal
+    currency: str
+    status: str
+    reason: str = "general"
+
+
+@dataclass(frozen=True)
 class OtherEvent:
     """Any other Stripe event, e.g. charge.succeeded; kept in raw, not billed."""
 
@@ -226,6 +256,8 @@ class Scenario:
     milestones: tuple[Milestone, ...] = ()
     time_entries: TimeEntries = ()
     payments: tuple[Payment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
     other_events: tuple[OtherEvent, ...] = ()
 
     @functools.cached_property

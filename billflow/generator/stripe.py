@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from billflow.generator.clock import unix_seconds
-from billflow.generator.model import OtherEvent, Payment, Scenario
+from billflow.generator.model import Dispute, OtherEvent, Payment, Refund, Scenario
 from billflow.generator.pages import Json, Page, chunked, page_name
 from billflow.money import to_minor
 
@@ -30,14 +30,33 @@ def pages(scenario: Scenario) -> Iterator[Page]:
         yield Page("stripe", "events", page_name(offset + 1), body, len(chunk))
 
 
-def _newest_first(scenario: Scenario) -> list[Payment | OtherEvent]:
+Event = Payment | Refund | Dispute | OtherEvent
+
+
+def _newest_first(scenario: Scenario) -> list[Event]:
     """Every event in the order `/v1/events` lists them: newest first, ties by id."""
-    events: list[Payment | OtherEvent] = [*scenario.payments, *scenario.other_events]
+    events: list[Event] = [
+        *scenario.payments,
+        *scenario.refunds,
+        *scenario.disputes,
+        *scenario.other_events,
+    ]
     return sorted(events, key=lambda e: (unix_seconds(e.at), e.event_id), reverse=True)
 
 
-def _event(event: Payment | OtherEvent) -> Json:
-    return _payment_event(event) if isinstance(event, Payment) else _other_event(event)
+def _event(event: Event) -> Json:
+    if isinstance(event, Payment):
+        return _payment_event(event)
+    if isinstance(event, Refund):
+        return _refund_event(event)
+    if isinstance(event, Dispute):
+        return _dispute_event(event)
+    return _other_event(event)
+
+
+def _charge_id(payment_intent: str) -> str:
+    """The id of a PaymentIntent's charge, as `latest_charge` names it."""
+    return "ch_" + payment_intent.removeprefix("pi_")
 
 
 def _envelope(event_id: str, event_type: str, created: int, data_object: Json) -> Json:
@@ -73,13 +92,52 @@ def _payment_event(payment: Payment) -> Json:
         "amount_capturable": 0,
         "currency": payment.currency.lower(),
         "customer": payment.customer,
-        "latest_charge": "ch_" + payment.payment_intent.removeprefix("pi_"),
+        "latest_charge": _charge_id(payment.payment_intent),
         "status": "succeeded",
         "created": created,
         "livemode": False,
         "metadata": metadata,
     }
     return _envelope(payment.event_id, "payment_intent.succeeded", created, intent)
+
+
+def _refund_event(refund: Refund) -> Json:
+    """charge.refunded: the Charge, with Stripe's cumulative `amount_refunded`."""
+    created = unix_seconds(refund.at)
+    amount = to_minor(refund.amount, refund.currency)
+    refunded = to_minor(refund.refunded_to_date, refund.currency)
+    charge: Json = {
+        "id": _charge_id(refund.payment_intent),
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": refunded,
+        "refunded": refunded >= amount,
+        "currency": refund.currency.lower(),
+        "payment_intent": refund.payment_intent,
+        "created": created,
+        "livemode": False,
+        "metadata": {},
+    }
+    return _envelope(refund.event_id, "charge.refunded", created, charge)
+
+
+def _dispute_event(dispute: Dispute) -> Json:
+    created = unix_seconds(dispute.at)
+    body: Json = {
+        "id": dispute.dispute_id,
+        "object": "dispute",
+        "amount": to_minor(dispute.amount, dispute.currency),
+        "charge": _charge_id(dispute.payment_intent),
+        "payment_intent": dispute.payment_intent,
+        "currency": dispute.currency.lower(),
+        "reason": dispute.reason,
+        "status": dispute.status,
+        "created": created,
+        "livemode": False,
+        "metadata": {},
+    }
+    return _envelope(dispute.event_id, dispute.type, created, body)
 
 
 def _other_event(event: OtherEvent) -> Json:

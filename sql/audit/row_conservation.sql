@@ -49,6 +49,26 @@ events as (
     select 'stripe.events' as stream, 'not_a_payment' as disposition, count(*) as records
     from {{ s.staging }}.stg_stripe__events
     where coalesce(event_type, '') <> 'payment_intent.succeeded'
+      and coalesce(event_type, '') <> 'charge.refunded'
+      and coalesce(event_type, '') not like 'charge.dispute.%'
+    union all
+    select 'stripe.events', 'quarantined', count(*)
+    from {{ s.staging }}.stg_stripe__refunds__checked where _rule is not null
+    union all
+    select 'stripe.events', 'not_yet_effective', count(*)
+    from {{ s.staging }}.stg_stripe__refunds where refund_date > {{ as_of }}
+    union all
+    select 'stripe.events', 'refund', count(*)
+    from {{ s.staging }}.stg_stripe__refunds where refund_date <= {{ as_of }}
+    union all
+    select 'stripe.events', 'quarantined', count(*)
+    from {{ s.staging }}.stg_stripe__disputes__checked where _rule is not null
+    union all
+    select 'stripe.events', 'not_yet_effective', count(*)
+    from {{ s.staging }}.stg_stripe__disputes where event_date > {{ as_of }}
+    union all
+    select 'stripe.events', 'dispute', count(*)
+    from {{ s.staging }}.stg_stripe__disputes where event_date <= {{ as_of }}
     union all
     select 'stripe.events', 'quarantined', count(*)
     from {{ s.staging }}.stg_stripe__payments__checked where _rule is not null

@@ -12,6 +12,7 @@ typed as (
         {{ parse.integer("pi->>'amount_received'") }} as amount_minor,
         upper(pi->>'currency') as currency,
         pi->>'customer' as customer_id,
+        pi->>'latest_charge' as charge_id,
         nullif(pi->'metadata'->>'invoice_number', '') as invoice_number_ref,
         nullif(pi->'metadata'->>'contract_code', '') as contract_code_ref,
         {{ parse.integer("r->>'created'") }} as created_epoch,

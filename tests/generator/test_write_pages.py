@@ -43,7 +43,9 @@ def test_counts_records_per_stream(sample: Scenario, tmp_path: Path) -> None:
     assert counts.keys() == {stream.key for stream in CONNECTOR_STREAMS}
     assert counts["teamwork.time"] == 61
     assert counts["teamwork.rates"] == 14
-    assert counts["stripe.events"] == len(sample.payments) + len(sample.other_events)
+    assert counts["stripe.events"] == (
+        len(sample.payments) + len(sample.refunds) + len(sample.disputes) + len(sample.other_events)
+    )
     assert counts["hubspot.pipelines"] == 2
 
 
@@ -78,7 +80,7 @@ def test_stripe_lists_newest_first(out: Path) -> None:
     created = [event["created"] for page in pages for event in page["data"]]  # type: ignore[attr-defined]
     assert created == sorted(created, reverse=True)
     assert [page["has_more"] for page in pages] == [True] * (len(pages) - 1) + [False]
-    assert len(created) == 11  # 10 payments and a charge.succeeded
+    assert len(created) == 16  # 12 payments, a refund, 2 dispute events, a charge.succeeded
 
 
 def test_pipelines_sales_then_change_orders(out: Path) -> None:

@@ -21,3 +21,14 @@ case
     else {{ cfg.aging_bucket_days | length + 1 }}
 end
 {%- endmacro %}
+
+{#- every bucket as rows (bucket, bucket_order), in age order, to zero-fill aging tables -#}
+{% macro buckets() -%}
+select 'current' as bucket, 0 as bucket_order
+{%- set lower = namespace(value=1) %}
+{%- for upper in cfg.aging_bucket_days %}
+union all select '{{ lower.value }}-{{ upper }}', {{ loop.index }}
+{%- set lower.value = upper + 1 %}
+{%- endfor %}
+union all select '{{ cfg.aging_bucket_days[-1] }}+', {{ cfg.aging_bucket_days | length + 1 }}
+{%- endmacro %}

@@ -7,6 +7,7 @@ with final as (
         nullif(r->'properties'->>'state', '') as state,
         nullif(r->'properties'->>'zip', '') as zip,
         nullif(r->'properties'->>'country', '') as country,
+        nullif(r->'properties'->>'billing_email', '') as billing_email,
         coalesce(lower(r->'properties'->>'billing_requires_po') in ('true', 'yes', '1'), false)
             as requires_po,
         cast(null as text) as _rule

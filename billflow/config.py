@@ -97,6 +97,21 @@ class Settings(BaseSettings):
         "Overdue balances bear a late fee of 1.5% per full 30 days past due, simple interest.",
         description="late-fee clause printed on invoices",
     )
+    reminder_days: tuple[int, ...] = Field(
+        (7, 14, 28), description="days past due on which a payment reminder is sent"
+    )
+    accounting_email: str | None = Field(
+        None, description="address of accounting's overdue notices (default seller_email)"
+    )
+    outbox_webhook_url: str | None = Field(
+        None, description="POST each outbox message here (JSON); none: write files"
+    )
+    outbox_dir: Path | None = Field(
+        None, description="folder of outbox message files (default <documents_dir>/outbox)"
+    )
+    outbox_timeout_seconds: float = Field(
+        10.0, gt=0, description="webhook request timeout, seconds"
+    )
 
     @field_validator("company_timezone")
     @classmethod
@@ -119,6 +134,13 @@ class Settings(BaseSettings):
             raise ValueError("aging_bucket_days must be ascending positive day counts")
         return value
 
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if list(value) != sorted(set(value)) or (value and value[0] < 1):
+            raise ValueError("reminder_days must be ascending positive day counts")
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -139,6 +161,15 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.company_timezone)
+
+    @property
+    def outbox_folder(self) -> Path:
+        """Where outbox messages are written when no webhook is set."""
+        return self.outbox_dir or self.documents_dir / "outbox"
+
+    @property
+    def accounting_address(self) -> str:
+        return self.accounting_email or self.seller_email
 
 
 def _config_file() -> Path | None:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billflow import audit
+from billflow import audit, outbox
 from billflow.config import Settings
 from billflow.contracts import load_layer
 from billflow.errors import ConfigError, ConservationError
@@ -52,6 +52,8 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
     StagingModel("stg_teamwork__rates", "teamwork", "rates", "record_id", has_rules=True),
     StagingModel("stg_stripe__events", "stripe", "events", "event_id"),
     StagingModel("stg_stripe__payments", "stripe", "events", "event_id", has_rules=True),
+    StagingModel("stg_stripe__refunds", "stripe", "events", "event_id", has_rules=True),
+    StagingModel("stg_stripe__disputes", "stripe", "events", "event_id", has_rules=True),
 )
 
 BILL_MODELS = (
@@ -78,12 +80,20 @@ ISSUE_MODELS = (
 )
 PAYMENT_MODELS = (
     "intermediate/int_payment_matches.sql",
+    "intermediate/int_client_credits.sql",
+    "intermediate/int_payment_reversals.sql",
     "marts/payments.sql",
     "marts/payment_applications.sql",
+    "marts/unapplied_cash.sql",
+    "marts/disputes.sql",
     "marts/invoices.sql",
 )
 AGE_MODELS = (
     "marts/ar_aging.sql",
+    "marts/ar_aging_by_client.sql",
+    "marts/ar_aging_daily.sql",
+    "marts/kpis.sql",
+    "marts/kpis_by_client.sql",
     "intermediate/int_contract_events.sql",
     "marts/contract_history.sql",
     "marts/contracts.sql",
@@ -97,7 +107,15 @@ AGE_MODELS = (
     "marts/retainer_usage.sql",
     "marts/audit_monthly.sql",
 )
-FORECAST_MODELS = ("marts/cash_forecast.sql",)
+FORECAST_MODELS = (
+    "intermediate/int_forecast_items.sql",
+    "marts/cash_forecast.sql",
+    "marts/cash_forecast_monthly.sql",
+    "marts/forecast_accuracy.sql",
+)
+
+OUTBOX_DUE_MODELS = ("intermediate/int_outbox_due.sql",)
+OUTBOX_MODELS = ("marts/outbox.sql", "marts/reminders.sql")
 
 
 @dataclass
@@ -237,6 +255,15 @@ def age(run: Run) -> dict[str, int]:
 
 def forecast(run: Run) -> dict[str, int]:
     return run.build(FORECAST_MODELS)
+
+
+def notify(run: Run) -> dict[str, int]:
+    """The outbox messages and payment reminders due at as_of, rendered once (billflow/outbox.py);
+    earlier ones carried over untouched."""
+    counts = run.build(OUTBOX_DUE_MODELS)
+    counts["rendered"] = outbox.render_due(run.wh)
+    counts.update(run.build(OUTBOX_MODELS))
+    return counts
 
 
 def conservation(run: Run) -> list[tuple[str, str, int]]:

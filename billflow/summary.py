@@ -36,6 +36,9 @@ class RunSummary:
     overdue_count: int = 0
     unapplied_cash: Totals = field(default_factory=dict)
     unbilled_hours: dict[str, Decimal] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)
+    forecast_13_weeks: Totals = field(default_factory=dict)
+    dso_days: dict[str, Decimal | None] = field(default_factory=dict)
     ledger_invoices: int = 0
     ledger_credit_notes: int = 0
     ledger_total: Totals = field(default_factory=dict)
@@ -62,6 +65,10 @@ class RunSummary:
             f"{_money(self.overdue)} overdue ({self.overdue_count} invoices)",
             f"  unapplied     {_money(self.unapplied_cash)}",
             f"  unbilled      {_hours(self.unbilled_hours)}",
+            f"  DSO           {_days(self.dso_days)}",
+            f"  forecast      {_money(self.forecast_13_weeks)} expected in 13 weeks "
+            "(marts.cash_forecast)",
+            f"  messages      {_messages(self.messages)}",
             f"  duration      {self.duration_seconds:.1f} s",
             f"  warehouse     {self.warehouse}",
         ]
@@ -95,6 +102,9 @@ class RunSummary:
                 f"| overdue | {_money(self.overdue)} ({self.overdue_count} invoices) |",
                 f"| unapplied cash | {_money(self.unapplied_cash)} |",
                 f"| unbilled work | {_hours(self.unbilled_hours)} |",
+                f"| DSO | {_days(self.dso_days)} |",
+                f"| forecast, 13 weeks | {_money(self.forecast_13_weeks)} |",
+                f"| messages queued | {_messages(self.messages)} |",
                 f"| documents in all | {self.ledger_invoices} invoices, "
                 f"{self.ledger_credit_notes} credit notes, {_money(self.ledger_total)} |",
                 f"| duration | {self.duration_seconds:.1f} s |",
@@ -226,6 +236,22 @@ def collect(wh: Warehouse, summary: RunSummary) -> RunSummary:
             f"select reason, sum(hours) from {build}.unbilled_work group by 1 order by 2 desc, 1"
         )
     }
+    summary.dso_days = {
+        currency: None if dso is None else Decimal(dso)
+        for currency, dso in wh.query(f"select currency, dso from {build}.kpis order by 1")
+    }
+    summary.forecast_13_weeks = _totals(
+        wh,
+        f"select currency, sum(expected_amount) from {build}.cash_forecast group by 1 "
+        "having sum(expected_amount) <> 0",
+    )
+    summary.messages = {
+        kind: int(count)
+        for kind, count in wh.query(
+            f"select kind, count(*) from {build}.outbox "
+            f"where created_on = date '{summary.as_of.isoformat()}' group by 1 order by 1"
+        )
+    }
     return summary
 
 
@@ -249,6 +275,22 @@ def _hours(by_reason: dict[str, Decimal]) -> str:
     total = sum(by_reason.values(), Decimal(0))
     parts = ", ".join(f"{reason} {hours}" for reason, hours in by_reason.items())
     return f"{total} h billable, not on a draft or invoice ({parts}; marts.unbilled_work)"
+
+
+def _days(by_currency: dict[str, Decimal | None]) -> str:
+    if not by_currency:
+        return "none"
+    return ", ".join(
+        f"{currency} {'n/a' if days is None else f'{days} days'}"
+        for currency, days in by_currency.items()
+    )
+
+
+def _messages(by_kind: dict[str, int]) -> str:
+    if not by_kind:
+        return "none new (marts.outbox)"
+    parts = ", ".join(f"{kind} {count}" for kind, count in by_kind.items())
+    return f"{sum(by_kind.values())} new ({parts}; marts.outbox, marts.reminders)"
 
 
 def _held(held: dict[str, str], codes: list[str]) -> str:

@@ -32,6 +32,7 @@ from tasks.documents import render_invoice_documents
 from tasks.forecast import forecast_cash
 from tasks.invoice import issue_invoices
 from tasks.land import fetch_source, land_raw
+from tasks.outbox import deliver_outbox, queue_messages
 from tasks.payments import apply_payments
 from tasks.publish import check_conservation, publish_marts
 from tasks.receivables import age_receivables
@@ -134,12 +135,14 @@ def _steps(
     apply_payments(run)
     age_receivables(run)
     forecast_cash(run)
+    queue_messages(run)
     dispositions = check_conservation(run)
     if before_publish is not None:
         before_publish(run)
     if not dry_run:
         publish_marts(run, dispositions)
         render_invoice_documents(run)
+        deliver_outbox(run)
     result = RunSummary(
         as_of=run.as_of,
         run_id=run.run_id,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.engine import make_url
 
 from billflow import pipeline
 from billflow.cli import backfill_dates
@@ -20,7 +22,7 @@ from billflow.landing import land_pages
 from billflow.paths import ROOT
 from billflow.pipeline import Run
 from billflow.summary import RunSummary
-from billflow.warehouse import Warehouse
+from billflow.warehouse import PERSISTENT_LAYERS, Schemas, Warehouse
 from connectors.files import FileConnector
 from connectors.streams import STREAMS
 
@@ -69,7 +71,7 @@ def rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
 def mart(settings: Settings, table: str, order_by: str | None = None) -> list[dict[str, Any]]:
     """Every row of a marts table as dicts, in the contract's column order."""
     columns = load_layer("marts")[table].column_names
-    order = order_by or ", ".join(load_layer("marts")[table].primary_key)
+    order = order_by or ", ".join(load_layer("marts")[table].primary_key or columns)
     result = rows(settings, f"select {', '.join(columns)} from {{marts}}.{table} order by {order}")
     return [dict(zip(columns, row, strict=True)) for row in result]
 
@@ -178,6 +180,33 @@ class ScenarioCase:
         )
 
 
+def copy_warehouse(source: Settings, target: Settings) -> None:
+    """Copy every persistent table and the documents; the copy keeps the keys of the tables."""
+    if source.warehouse_url.startswith("duckdb"):
+        source_file = Path(str(make_url(source.warehouse_url).database))
+        target_file = Path(str(make_url(target.warehouse_url).database))
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source_file, target_file)
+        if Path(f"{source_file}.wal").exists():
+            shutil.copyfile(f"{source_file}.wal", f"{target_file}.wal")
+    else:
+        warehouse = Warehouse(target)
+        try:
+            warehouse.init()
+            origin = Schemas.prefixed(source.schema_prefix)
+            for layer in PERSISTENT_LAYERS:
+                for table in load_layer(layer).values():
+                    columns = ", ".join(table.column_names)
+                    warehouse.execute(
+                        f"insert into {warehouse.qualified(table)} ({columns}) "
+                        f"select {columns} from {getattr(origin, layer)}.{table.name}"
+                    )
+        finally:
+            warehouse.close()
+    if source.documents_dir.exists():
+        shutil.copytree(source.documents_dir, target.documents_dir)
+
+
 STEPS = (
     pipeline.stage,
     pipeline.bill,
@@ -186,6 +215,7 @@ STEPS = (
     pipeline.apply_payments,
     pipeline.age,
     pipeline.forecast,
+    pipeline.notify,
 )
 
 _LAYERS = ("raw", "staging", "build", "marts", "audit", "quarantine")

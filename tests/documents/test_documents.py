@@ -33,6 +33,7 @@ STEPS = (
     pipeline.apply_payments,
     pipeline.age,
     pipeline.forecast,
+    pipeline.notify,
 )
 
 

@@ -91,20 +91,20 @@ EXPECTED_STATUS = {
     "INV-2026-000003": ("OVERDUE", "0.00", "12000.00"),
     "INV-2026-000004": ("PAID", "11500.00", "0.00"),
     "INV-2026-000005": ("OVERDUE", "3000.00", "82.50"),
-    "INV-2026-000006": ("PAID", "1151.33", "0.00"),
+    "INV-2026-000006": ("OVERDUE", "1051.33", "100.00"),  # 100.00 refunded on 14 Apr
     "INV-2026-000007": ("PENDING", "0.00", "18400.00"),
     "INV-2026-000008": ("OVERDUE", "0.00", "5760.00"),
     "INV-2026-000009": ("PAID", "6540.00", "0.00"),
     "INV-2026-000010": ("PAID", "480.00", "0.00"),
-    "INV-2026-000011": ("PENDING", "0.00", "2580.65"),
+    "INV-2026-000011": ("PAID", "2580.65", "0.00"),  # 3,000.00 paid: 419.35 over
     "INV-2026-000012": ("OVERDUE", "0.00", "3000.00"),
-    "INV-2026-000013": ("OVERDUE", "0.00", "1440.00"),
+    "INV-2026-000013": ("PAID", "1440.00", "0.00"),  # by exact amount
     "INV-2026-000014": ("PENDING", "0.00", "1200.00"),
     "INV-2026-000015": ("OVERDUE", "0.00", "10500.00"),
     "INV-2026-000016": ("PAID", "240.00", "0.00"),
     "INV-2026-000017": ("PENDING", "0.00", "3611.93"),
     "INV-2026-000018": ("PENDING", "0.00", "3750.00"),
-    "INV-2026-000019": ("PENDING", "0.00", "5752.50"),
+    "INV-2026-000019": ("PENDING", "419.35", "5333.15"),  # Acme's client credit
     "INV-2026-000020": ("PENDING", "0.00", "20100.00"),
     "INV-2026-000021": ("PENDING", "0.00", "3000.00"),
 }
@@ -117,8 +117,12 @@ EXPECTED_ROW_COUNTS = {
     "invoices": 22,  # 21 invoices + 1 credit note
     "installments": 5,  # Westbrook 3, Wayne 2
     "change_orders": 3,  # 18414 and 18415 approved, 18416 requested
-    "payments": 9,  # 10 events; evt 0006 is dated 16 Apr
-    "payment_applications": 8,  # evt 0005 names an invoice that does not exist
+    "payments": 11,  # 12 payment events; evt 0006 is dated 16 Apr
+    # 10 payments applied (evt 0005 names an invoice that does not exist), 1 client credit,
+    # 1 refund
+    "payment_applications": 12,
+    "unapplied_cash": 1,
+    "disputes": 1,
 }
 
 
@@ -172,6 +176,31 @@ def test_statuses_payments_and_balances_at_as_of(demo: Settings) -> None:
     assert (unknown["status"], unknown["unapplied_amount"]) == ("unapplied", D("500.00"))
     assert unknown["unapplied_reason"] == "invoice INV-2026-000999 does not exist"
     assert "evt_1QbF0006" not in payments
+    by_amount, acme = payments["evt_1QbF0012"], payments["evt_1QbF0011"]
+    assert (by_amount["matched_by"], by_amount["invoice_number"]) == (
+        "exact_amount",
+        "INV-2026-000013",
+    )
+    assert (acme["applied_amount"], acme["credit_applied_amount"], acme["status"]) == (
+        D("2580.65"),
+        D("419.35"),
+        "applied",
+    )
+    assert rows(
+        demo,
+        "select event_id, invoice_number, applied_date, applied_amount, kind "
+        "from {marts}.payment_applications where kind <> 'payment' order by applied_date",
+    ) == [
+        ("evt_1QbF0011", "INV-2026-000019", date(2026, 4, 9), D("419.35"), "client_credit"),
+        ("evt_1QbF0201", "INV-2026-000006", date(2026, 4, 14), D("-100.00"), "refund"),
+    ]
+    assert rows(
+        demo, "select event_id, kind, unapplied_amount, reason from {marts}.unapplied_cash"
+    ) == [("evt_1QbF0005", "unmatched", D("500.00"), "invoice INV-2026-000999 does not exist")]
+    assert rows(
+        demo,
+        "select dispute_id, status, opened_date, closed_date, invoice_number from {marts}.disputes",
+    ) == [("du_1QbF0001", "won", date(2026, 3, 12), date(2026, 4, 2), "INV-2026-000001")]
 
 
 def test_the_credit_note(demo: Settings) -> None:
@@ -336,14 +365,17 @@ def test_contracts_lifecycle_and_figures(demo: Settings) -> None:
         # 30,000 incl. tax + change order 3,000 (version 2)
         "C-18402": ("SIGNED", 2, D("33000.00"), D("0.00"), D("33000.00")),
         # 12,000 net + 19% = 14,280
-        "C-18403": ("ACTIVE", 1, D("14280.00"), D("2296.71"), D("11983.29")),
+        # 1,145.38 + 1,151.33 paid, 100.00 refunded
+        "C-18403": ("ACTIVE", 1, D("14280.00"), D("2196.71"), D("12083.29")),
         "C-18405": ("CANCELLED", 1, D("20000.00"), D("0.00"), D("20000.00")),
         # 46,000 + change order 4,000; the 11,500 deposit paid
         "C-18408": ("ACTIVE", 2, D("50000.00"), D("11500.00"), D("38500.00")),
-        "C-18411": ("SIGNED", 1, D("7200.00"), D("0.00"), D("7200.00")),
+        # INV-2026-000013 paid in full on 9 Apr: active
+        "C-18411": ("ACTIVE", 1, D("7200.00"), D("1440.00"), D("5760.00")),
         # project complete 31 Mar, its three invoices paid by 8 Apr, then liquidated
         "C-18412": ("LIQUIDATED", 1, D("12000.00"), D("7260.00"), D("4740.00")),
-        "C-18413": ("SIGNED", 1, D("60000.00"), D("0.00"), D("60000.00")),
+        # 3,000.00 paid on 8 Apr: 2,580.65 on INV-2026-000011, 419.35 of credit on 000019
+        "C-18413": ("ACTIVE", 1, D("60000.00"), D("3000.00"), D("57000.00")),
         "C-18421": ("SIGNED", 1, D("15000.00"), D("0.00"), D("15000.00")),
         "C-18422": ("SIGNED", 1, D("20000.00"), D("0.00"), D("20000.00")),
         "C-18423": ("SIGNED", 1, D("1000.00"), D("0.00"), D("1000.00")),
@@ -394,13 +426,29 @@ def test_aging_and_forecast(demo: Settings) -> None:
     assert aging["INV-2026-000003"]["bucket"] == "31-60"
     assert aging["INV-2026-000005"]["bucket"] == "1-30"
     assert aging["INV-2026-000007"]["bucket"] == "current"  # due 15 Apr: day 0
-    assert len(aging) == 14
+    assert aging["INV-2026-000006"]["balance_due"] == D("100.00")  # reopened by a refund
+    assert len(aging) == 13
     forecast = rows(
         demo,
         "select week_start, expected_amount from {marts}.cash_forecast "
-        "where as_of = date '2026-04-15' and currency = 'USD' order by week_start",
+        "where as_of = date '2026-04-15' and currency = 'USD' and source = 'open_invoice' "
+        "order by week_start",
     )
     assert len(forecast) == 13 and forecast[0][0] == date(2026, 4, 13)
+    # all four sources; Umbrella (18404), a pipeline deal: 45,000.00 x 60% (stage
+    # presentationscheduled) = 27,000.00, at close 29 May + 30 days default terms = 28 Jun
+    pipeline = rows(
+        demo,
+        "select week_start, expected_amount from {marts}.cash_forecast "
+        "where as_of = date '2026-04-15' and source = 'pipeline' and expected_amount <> 0",
+    )
+    assert pipeline == [(date(2026, 6, 22), D("27000.000"))]
+    sources = rows(
+        demo,
+        "select distinct source from {marts}.cash_forecast "
+        "where as_of = date '2026-04-15' and expected_amount <> 0 order by 1",
+    )
+    assert sources == [("installment",), ("open_invoice",), ("pipeline",), ("retainer",)]
 
 
 def test_row_counts_and_quarantine(demo: Settings) -> None:

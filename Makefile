@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 # The sample company billed weekly up to a fixed date, then an accountant's three commands and
 # a refresh run: the same warehouse every day. tests/flows/test_nightly_sample.py checks it.
 demo: $(STAMP)
-	rm -f var/billflow.duckdb var/billflow.duckdb.wal
+	rm -rf var/billflow.duckdb var/billflow.duckdb.wal var/invoices var/contracts var/outbox
 	$(BIN)/billflow backfill --from 2026-01-05 --to $(DEMO_AS_OF) --every 7 --source-dir data/sample
 	$(BIN)/billflow contract cancel C-18405 --reason "The client chose another vendor" --by "Ann Lee" --as-of $(DEMO_AS_OF)
 	$(BIN)/billflow invoice credit INV-2026-000005 --lines 3 --reason "Chen's February hours were billed at the wrong rate" --by "Ann Lee" --as-of $(DEMO_AS_OF)

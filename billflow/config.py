@@ -67,6 +67,19 @@ class Settings(BaseSettings):
         description="RETAINER_OVERAGE: overage above this percent of the cycle's allocation "
         "waits for review",
     )
+    late_fee_pct: Decimal = Field(
+        Decimal("1.5"),
+        ge=0,
+        le=100,
+        description="late fee: percent of an invoice's overdue balance per full 30 days past "
+        "due (deal property billing_late_fee_pct overrides it; 0: no late fees)",
+    )
+    late_fee_grace_days: int = Field(
+        0, ge=0, description="days past due before the first 30-day late-fee period starts"
+    )
+    late_fee_max_periods: int = Field(
+        60, ge=1, le=600, description="30-day late-fee periods assessed at most per invoice"
+    )
     late_edit_review_pct: Decimal = Field(
         Decimal(10),
         ge=0,
@@ -94,8 +107,10 @@ class Settings(BaseSettings):
         description="how to pay, printed on invoices",
     )
     late_fee_clause: str = Field(
-        "Overdue balances bear a late fee of 1.5% per full 30 days past due, simple interest.",
-        description="late-fee clause printed on invoices",
+        "Overdue balances bear a late fee of {pct}% per full 30 days past due{grace}, simple "
+        "interest, billed on a later invoice.",
+        description="late-fee clause printed on invoices and contract summaries; {pct} and "
+        "{grace} are the contract's (late_fee_pct, late_fee_grace_days)",
     )
     reminder_days: tuple[int, ...] = Field(
         (7, 14, 28), description="days past due on which a payment reminder is sent"

@@ -73,6 +73,7 @@ class _Sources:
     env: Environment
     invoices: list[Record]
     companies: dict[str, Record]
+    contracts: dict[str, Record]
 
 
 def render_documents(wh: Warehouse) -> dict[str, int]:
@@ -86,6 +87,10 @@ def render_documents(wh: Warehouse) -> dict[str, int]:
         env=document_environment(wh.settings),
         invoices=_marts_rows(wh, "invoices", order_by="issue_date, invoice_number"),
         companies=_companies(wh),
+        contracts={
+            row["contract_code"]: row
+            for row in _marts_rows(wh, "contracts", order_by="contract_code")
+        },
     )
     written, kept = _write_invoices(wh, sources)
     return {
@@ -191,7 +196,7 @@ def _write_contracts(wh: Warehouse, sources: _Sources) -> int:
     schedules = _grouped(_marts_rows(wh, "installments", order_by=order), "contract_code")
     invoices = _grouped(sources.invoices, "contract_code")
     written = 0
-    for contract in _marts_rows(wh, "contracts", order_by="contract_code"):
+    for contract in sources.contracts.values():
         code = contract["contract_code"]
         context = _contract_context(sources, contract, schedules[code], invoices[code])
         html = _render(sources, CONTRACT_TEMPLATE, context)
@@ -207,6 +212,9 @@ def _invoice_context(sources: _Sources, invoice: Record, lines: list[Record]) ->
         "billed_for": billed_for(invoice),
         "terms": payment_terms(invoice["terms_days"]),
         **_parties(sources, invoice["client_id"], invoice["client_name"]),
+        "late_fee_clause": late_fee_clause(
+            sources.settings.late_fee_clause, sources.contracts.get(invoice["contract_code"])
+        ),
     }
 
 
@@ -220,6 +228,7 @@ def _contract_context(
         "invoices": invoices,
         "terms": payment_terms(contract["terms_days"]),
         **_parties(sources, contract["client_id"], contract["client_name"]),
+        "late_fee_clause": late_fee_clause(sources.settings.late_fee_clause, contract),
     }
 
 
@@ -239,8 +248,20 @@ def _parties(sources: _Sources, client_id: str | None, client_name: str | None) 
             "address_lines": address_lines(company),
         },
         "remittance": settings.remittance,
-        "late_fee_clause": settings.late_fee_clause,
     }
+
+
+def late_fee_clause(template: str, contract: Record | None) -> str:
+    """The setting's clause with the contract's own terms: `{pct}` (1.5) and `{grace}`
+    (", after a grace period of 10 days", or nothing)."""
+    if contract is None:
+        return ""
+    pct = Decimal(contract["late_fee_pct"])
+    if pct == 0:
+        return "No late fee applies."
+    days = int(contract["late_fee_grace_days"])
+    grace = f", after a grace period of {days} days" if days else ""
+    return template.format(pct=plain_number(pct), grace=grace)
 
 
 def address_lines(company: Record | None) -> list[str]:

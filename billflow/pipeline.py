@@ -68,6 +68,7 @@ BILL_MODELS = (
     "intermediate/int_adjustments.sql",
     "intermediate/int_retainer_periods.sql",
     "intermediate/int_installments.sql",
+    "intermediate/int_late_fees.sql",
     "intermediate/int_draft_lines.sql",
     "intermediate/int_draft_line_sources.sql",
     "intermediate/int_drafts.sql",

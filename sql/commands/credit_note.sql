@@ -31,7 +31,12 @@ bases as (
         sum(case when is_credited_now and tax_inclusive then amount_minor else 0 end) as gross_now,
         sum(case when is_credited_now and not tax_inclusive then amount_minor else 0 end) as net_now,
         sum(case when was_credited and tax_inclusive then amount_minor else 0 end) as gross_before,
-        sum(case when was_credited and not tax_inclusive then amount_minor else 0 end) as net_before
+        sum(case when was_credited and not tax_inclusive then amount_minor else 0 end) as net_before,
+        {#- late fees are outside the scope of tax: crediting one takes back no tax #}
+        sum(case when is_credited_now and line_type = 'late_fee' then amount_minor else 0 end)
+            as untaxed_now,
+        sum(case when was_credited and line_type = 'late_fee' then amount_minor else 0 end)
+            as untaxed_before
     from lines
 ),
 
@@ -40,8 +45,9 @@ taxed as (
         bases.*,
         {{ money.tax_in_gross_minor('gross_now + gross_before', 'tax_ppm') }}
             - {{ money.tax_in_gross_minor('gross_before', 'tax_ppm') }} as tax_included_minor,
-        {{ money.tax_on_net_minor('net_now + net_before', 'tax_ppm') }}
-            - {{ money.tax_on_net_minor('net_before', 'tax_ppm') }} as tax_added_minor
+        {{ money.tax_on_net_minor('net_now + net_before - untaxed_now - untaxed_before', 'tax_ppm') }}
+            - {{ money.tax_on_net_minor('net_before - untaxed_before', 'tax_ppm') }}
+            as tax_added_minor
     from bases
 )
 

@@ -48,6 +48,9 @@ final as (
         cast(coalesce(deals.over_estimate_tolerance_pct, {{ cfg.over_estimate_tolerance_pct }}) as decimal(9,4)) as over_estimate_tolerance_pct,
         cast(coalesce(deals.overage_review_pct, {{ cfg.overage_review_pct }}) as decimal(9,4)) as overage_review_pct,
         cast(coalesce(deals.late_edit_review_pct, {{ cfg.late_edit_review_pct }}) as decimal(9,4)) as late_edit_review_pct,
+        cast(coalesce(deals.late_fee_pct, {{ cfg.late_fee_pct }}) as decimal(9,4)) as late_fee_pct,
+        cast(coalesce(deals.late_fee_grace_days, {{ cfg.late_fee_grace_days }}) as integer)
+            as late_fee_grace_days,
         coalesce(companies.requires_po, false) as requires_po,
         {{ money.round_to_minor('deals.retainer_fee', 'currencies.minor_factor') }} as retainer_fee_minor,
         cast(round(coalesce(deals.retainer_hours, 0) * 60, 0) as bigint) as retainer_minutes,

@@ -56,7 +56,17 @@ adjustment_sources as (
     where lines.line_type = 'adjustment'
 ),
 
+{#- a late fee comes from the invoice that was overdue #}
+late_fee_sources as (
+    select draft_key, line_no, 'billflow' as source, 'invoices' as stream,
+        split_part(reference, '#', 1) as record_id, cast(null as bigint) as minutes
+    from lines
+    where line_type = 'late_fee'
+),
+
 final as (
+    select * from late_fee_sources
+    union all
     select * from time_sources
     union all
     select * from adjustment_sources

@@ -336,12 +336,58 @@ adjustment_lines as (
     where pending.draft_key is not null
 ),
 
+{#- late fees ride on the contract's next draft; one that finds none within
+    pending_item_days of its assessment goes on its own draft #}
+pending_late_fees as (
+    select
+        fees.*,
+        case
+            when {{ as_of }} < cast(fees.assessed_on + {{ cfg.pending_item_days }} as date)
+                then first_drafts.draft_key
+            else fees.contract_code || ':late_fee:' || fees.reference
+        end as draft_key
+    from {{ s.build }}.int_late_fees as fees
+    left join first_drafts on first_drafts.contract_code = fees.contract_code
+),
+
+late_fee_lines as (
+    select
+        pending.draft_key,
+        pending.contract_code,
+        coalesce(host.trigger_type, 'late_fee') as trigger_type,
+        coalesce(host.trigger_id, pending.reference) as trigger_id,
+        coalesce(host.period_start, pending.assessed_on) as period_start,
+        coalesce(host.period_end, pending.assessed_on) as period_end,
+        coalesce(host.trigger_date, pending.assessed_on) as trigger_date,
+        'late_fee' as line_type,
+        'Late fee: ' || cast(cast(pending.late_fee_pct as decimal(9,2)) as text) || '% of '
+            || {{ money.as_text('pending.overdue_balance', 'pending.minor_factor') }}
+            || ' overdue on ' || pending.overdue_invoice || ', '
+            || cast(pending.assessed_on - pending.due_date as text) || ' days past due on '
+            || cast(pending.assessed_on as text) as description,
+        cast(null as text) as person_id,
+        cast(null as text) as task_id,
+        cast(null as bigint) as minutes,
+        cast(1 as decimal(12,2)) as quantity,
+        {{ money.from_minor('pending.amount_minor', 'pending.unit') }} as unit_price,
+        pending.amount_minor,
+        false as tax_inclusive,
+        cast(null as bigint) as rate_minor,
+        pending.reference,
+        pending.unit
+    from pending_late_fees as pending
+    left join hosts as host on host.draft_key = pending.draft_key
+    where pending.draft_key is not null and pending.amount_minor > 0
+),
+
 lines as (
     select * from triggered
     union all
     select * from change_order_lines
     union all
     select * from adjustment_lines
+    union all
+    select * from late_fee_lines
 ),
 
 final as (
@@ -354,7 +400,8 @@ final as (
                 case lines.line_type
                     when 'installment' then 1 when 'milestone' then 2 when 'milestone_partial' then 3
                     when 'deliverable' then 4 when 'retainer' then 5 when 'overage' then 6
-                    when 'time' then 7 when 'change_order' then 8 else 9 end,
+                    when 'time' then 7 when 'change_order' then 8 when 'late_fee' then 10
+                    else 9 end,
                 {{ d.sort_key('lines.description') }}, {{ d.sort_key('lines.person_id') }},
                 {{ d.sort_key('lines.task_id') }}, lines.unit_price, {{ d.sort_key('lines.reference') }}
         ) as integer) as line_no

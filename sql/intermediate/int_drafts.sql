@@ -3,6 +3,7 @@
   reconciliation compares. Tax is computed once per draft and basis (docs/billing.md):
     lines that include tax (fixed prices):  tax = half-up(gross x r / (1 + r))
     lines that exclude it (time, retainer): tax = half-up(net x r), added on top
+    late fees: outside the scope of tax (compensation for late payment, not a supply)
   subtotal = everything without tax; total = subtotal + tax.
   `evidence_hash` fingerprints the lines (what each bills, from which minutes, at which rate,
   for how much): a review decision applies to the draft while it is unchanged.
@@ -19,6 +20,7 @@ with line_totals as (
         min(case when lines.line_no = 1 then lines.trigger_date end) as trigger_date,
         sum(case when tax_inclusive then amount_minor else 0 end) as gross_minor,
         sum(case when tax_inclusive then 0 else amount_minor end) as net_minor,
+        sum(case when line_type = 'late_fee' then amount_minor else 0 end) as untaxed_minor,
         sum(case when line_type = 'time' then minutes else 0 end) as minutes_priced,
         sum(case when line_type = 'overage' then minutes else 0 end) as minutes_overage,
         sum(case when line_type = 'adjustment' and rate_minor is null then abs(minutes) else 0 end)
@@ -63,6 +65,7 @@ unpriced_only as (
         trigger_date,
         0 as gross_minor,
         0 as net_minor,
+        0 as untaxed_minor,
         0 as minutes_priced,
         0 as minutes_overage,
         0 as minutes_unpriced_adjusted,
@@ -88,7 +91,8 @@ taxed as (
         coalesce(considered.minutes_unpriced, 0) + drafts.minutes_unpriced_adjusted
             as minutes_unpriced,
         {{ money.tax_in_gross_minor('drafts.gross_minor', 'contracts.tax_ppm') }} as tax_included_minor,
-        {{ money.tax_on_net_minor('drafts.net_minor', 'contracts.tax_ppm') }} as tax_added_minor
+        {{ money.tax_on_net_minor('drafts.net_minor - drafts.untaxed_minor', 'contracts.tax_ppm') }}
+            as tax_added_minor
     from drafts
     inner join {{ s.build }}.int_contracts as contracts on contracts.contract_code = drafts.contract_code
     left join considered on considered.draft_key = drafts.draft_key

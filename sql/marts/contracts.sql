@@ -78,6 +78,8 @@ final as (
         totals.tax_rate,
         totals.terms_days,
         totals.po_number,
+        totals.late_fee_pct,
+        totals.late_fee_grace_days,
         cast(totals.version as integer) as version,
         {{ money.from_minor('totals.total_minor', 'totals.unit') }} as total_value,
         {{ money.from_minor('totals.total_minor - totals.all_tax_minor', 'totals.unit') }} as pre_tax_value,

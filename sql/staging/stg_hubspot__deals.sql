@@ -46,6 +46,10 @@ typed as (
         p->>'billing_overage_review_pct' as overage_review_pct_text,
         {{ parse.decimal("p->>'billing_overage_review_pct'", 'decimal(9,4)') }} as overage_review_pct,
         p->>'billing_late_edit_review_pct' as late_edit_review_pct_text,
+        p->>'billing_late_fee_pct' as late_fee_pct_text,
+        {{ parse.decimal("p->>'billing_late_fee_pct'", 'decimal(9,4)') }} as late_fee_pct,
+        p->>'billing_late_fee_grace_days' as late_fee_grace_days_text,
+        {{ parse.integer("p->>'billing_late_fee_grace_days'") }} as late_fee_grace_days,
         {{ parse.decimal("p->>'billing_late_edit_review_pct'", 'decimal(9,4)') }} as late_edit_review_pct,
         lower(coalesce(nullif(p->>'billing_cycle', ''), 'monthly')) as billing_cycle,
         p->>'billing_hours_cap' as hours_cap_text,
@@ -135,6 +139,9 @@ checked as (
                 or (typed.overage_review_pct_text is not null and not coalesce(typed.overage_review_pct >= 0, false))
                 or (typed.late_edit_review_pct_text is not null and not coalesce(typed.late_edit_review_pct >= 0, false))
                 then 'bad_tolerance'
+            when (typed.late_fee_pct_text is not null and not coalesce(typed.late_fee_pct between 0 and 100, false))
+                or (typed.late_fee_grace_days_text is not null and not coalesce(typed.late_fee_grace_days >= 0, false))
+                then 'bad_late_fee'
         end as base_rule
     from typed
     left join {{ s.staging }}.currencies as currencies on currencies.code = typed.currency
@@ -165,6 +172,7 @@ final as (
         effective_date, contract_code, hours_tolerance_minutes, is_contract, billing_cycle,
         hours_cap, hours_estimate, retainer_fee, retainer_hours, overage_rate, end_date, payment_schedule,
         parent_deal_id, is_change_order, is_closed_won, is_closed_lost, billed_pct_tolerance, over_estimate_tolerance_pct, overage_review_pct, late_edit_review_pct,
+        late_fee_pct, late_fee_grace_days,
         case
             when base_rule is not null then base_rule
             when code_rank > 1 then 'duplicate_contract_code'

@@ -160,7 +160,11 @@ def test_an_invoice_carries_the_client_address_and_how_to_pay(settings: Settings
     assert f"{first['city']}, {first['state']} {first['zip']}" in page
     shown = markers(path)
     assert shown["remittance"] == settings.remittance
-    assert shown["late-fee-clause"] == settings.late_fee_clause
+    # the contract's clause: the default 1.5% without grace days
+    assert shown["late-fee-clause"] == (
+        "Overdue balances bear a late fee of 1.5% per full 30 days past due, simple interest, "
+        "billed on a later invoice."
+    )
     assert shown["seller-name"] == settings.seller_name
 
 

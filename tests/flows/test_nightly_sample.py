@@ -69,7 +69,8 @@ EXPECTED_INVOICES = {
     "INV-2026-000017": ("C-18401:time:2026-03", "2026-04-06", "2026-05-06", "USD", "3611.93", "0.00", "3611.93"),
     # PARTIAL milestone: 4103 is 50% complete on 2 Apr (1800 of 3600 estimated minutes):
     # 50% x 7500 = 3750.00 incl. 8.25%: 285.797 -> 285.80.
-    "INV-2026-000018": ("C-18402:milestone:4103:partial", "2026-04-06", "2026-04-21", "USD", "3464.20", "285.80", "3750.00"),
+    # 3,750.00 with tax included, and the late fee of INV-2026-000003 (1.5% of 12,000.00, untaxed)
+    "INV-2026-000018": ("C-18402:milestone:4103:partial", "2026-04-06", "2026-04-21", "USD", "3644.20", "285.80", "3930.00"),
     # RETAINER April: 1-15 Apr at 5000, 16-30 Apr at 6000: (15 x 5000 + 15 x 6000) / 30 =
     # 5500.00; OVERAGE March in arrears: 240+300+180 = 720 min used against 20 h x 16 / 31 =
     # 619.35 -> 619 min; 101 min x 150 / 60 = 252.50. 5752.50.
@@ -103,7 +104,7 @@ EXPECTED_STATUS = {
     "INV-2026-000015": ("OVERDUE", "0.00", "10500.00"),
     "INV-2026-000016": ("PAID", "240.00", "0.00"),
     "INV-2026-000017": ("PENDING", "0.00", "3611.93"),
-    "INV-2026-000018": ("PENDING", "0.00", "3750.00"),
+    "INV-2026-000018": ("PENDING", "0.00", "3930.00"),
     "INV-2026-000019": ("PENDING", "419.35", "5333.15"),  # Acme's client credit
     "INV-2026-000020": ("PENDING", "0.00", "20100.00"),
     "INV-2026-000021": ("PENDING", "0.00", "3000.00"),
@@ -261,6 +262,8 @@ def test_lines_of_the_other_triggers(demo: Settings) -> None:
     assert lines[("INV-2026-000020", 1)] == ("installment", D("16100.00"), True)
     assert lines[("INV-2026-000020", 2)] == ("change_order", D("4000.00"), True)
     assert lines[("INV-2026-000018", 1)] == ("milestone_partial", D("3750.00"), True)
+    # Globex's INV-2026-000003, unpaid 30 days after its due date (3 Mar), on its next invoice
+    assert lines[("INV-2026-000018", 2)] == ("late_fee", D("180.00"), False)
 
 
 def test_held_drafts_say_why(demo: Settings) -> None:

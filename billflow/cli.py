@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     _backfill_parser(commands)
     _rerun_parser(commands)
     _generate_parser(commands)
+    _webhooks_parser(commands)
     _sql_parser(commands)
     _contract_parser(commands)
     _invoice_parser(commands)
@@ -400,6 +401,39 @@ def backfill_dates(start: date, end: date, every: int) -> list[date]:
     days = list(range(0, (end - start).days + 1, every))
     dates = [start + timedelta(days=offset) for offset in days]
     return dates if dates[-1] == end else [*dates, end]
+
+
+def _webhooks_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "webhooks", help="receive Stripe webhooks into the landing folder (never the warehouse)"
+    )
+    parser.add_argument(
+        "--landing", type=Path, help="folder the next run reads (default: setting source_dir)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8787, help="port to listen on")
+    parser.set_defaults(handler=_webhooks)
+
+
+def _webhooks(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from billflow.config import load_settings
+    from billflow.errors import ConfigError
+    from connectors.stripe_webhook import create_app
+
+    settings = load_settings()
+    if settings.stripe_webhook_secret is None:
+        raise ConfigError(
+            "set BILLFLOW_STRIPE_WEBHOOK_SECRET to the endpoint's signing secret (whsec_..., "
+            "Stripe dashboard > Developers > Webhooks); it is never printed"
+        )
+    landing = args.landing or settings.source_dir
+    app = create_app(landing, settings.stripe_webhook_secret.get_secret_value())
+    print(f"receiving Stripe events on http://{args.host}:{args.port}/stripe/webhook into "
+          f"{landing / 'stripe' / 'events'}")  # fmt: skip
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     schema_prefix: str = Field("", description="prefix of every schema name (raw, staging, ...)")
     source_dir: Path = Field(
         Path("data/sample"), description="folder of vendor pages (file source)"
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None,
+        description="the Stripe endpoint's signing secret (whsec_...), for billflow webhooks; "
+        "from the environment (BILLFLOW_STRIPE_WEBHOOK_SECRET), never logged",
     )
     company_timezone: str = Field("America/New_York", description="IANA zone of all periods")
     default_currency: str = Field("USD", description="currency of deals without one")

@@ -100,12 +100,13 @@ def render_documents(wh: Warehouse) -> dict[str, int]:
     }
 
 
-def document_environment(settings: Settings) -> Environment:
-    """The Jinja environment of documents: the user's folder first, HTML autoescaped."""
+def document_environment(settings: Settings, *, html: bool = True) -> Environment:
+    """The Jinja environment of documents (HTML, autoescaped) and of the outbox's plain-text
+    messages (`html=False`): the user's folder first, then the built-in templates."""
     env = Environment(
         loader=_template_loader(settings.templates_dir),
         undefined=StrictUndefined,
-        autoescape=True,
+        autoescape=html,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -184,9 +185,7 @@ def _write_invoices(wh: Warehouse, sources: _Sources) -> tuple[int, int]:
     for invoice in missing:
         number = invoice["invoice_number"]
         context = _invoice_context(sources, invoice, lines.get(number, []))
-        _write_atomically(
-            document_path(folder, number), _render(sources, INVOICE_TEMPLATE, context)
-        )
+        write_atomically(document_path(folder, number), _render(sources, INVOICE_TEMPLATE, context))
     return len(missing), len(sources.invoices) - len(missing)
 
 
@@ -302,17 +301,18 @@ def _refresh(path: Path, text: str) -> int:
     data = text.encode("utf-8")
     if path.exists() and path.read_bytes() == data:
         return 0
-    _write_atomically(path, text)
+    write_atomically(path, text)
     return 1
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """A temporary file in the same folder, flushed to disk, then renamed over `path`."""
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """A temporary file in the same folder, flushed to disk, then renamed over `path`; text
+    is written as UTF-8."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(text.encode("utf-8"))
+            file.write(content.encode("utf-8") if isinstance(content, str) else content)
             file.flush()
             os.fchmod(file.fileno(), 0o644)
             os.fsync(file.fileno())

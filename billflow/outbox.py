@@ -24,22 +24,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import Environment, TemplateError
 
 from billflow.config import Settings
 from billflow.contracts import load_layer
 from billflow.documents import (
     BUILTIN_TEMPLATES,
     _nonblank_lines,
-    _template_loader,
-    _write_atomically,
-    format_price,
-    long_date,
-    plain_number,
-    words,
+    document_environment,
+    write_atomically,
 )
 from billflow.errors import BillflowError, TransientError, one_line
-from billflow.money import format_money
 from billflow.warehouse import Warehouse, sql_literal
 
 Record = dict[str, Any]
@@ -70,7 +65,7 @@ def render_due(wh: Warehouse) -> int:
         dict(zip(columns, row, strict=True))
         for row in wh.query(f"select * from {build}.int_outbox_due order by message_key")
     ]
-    env = message_environment(wh.settings)
+    env = document_environment(wh.settings, html=False)
     rendered = [(m["message_key"], *render_message(env, wh.settings, m)) for m in due]
     target = f"{build}.int_outbox_rendered"
     wh.replace_table(
@@ -85,23 +80,6 @@ def render_due(wh: Warehouse) -> int:
         )
         wh.execute(f"insert into {target} (message_key, subject, body) values {values}")
     return len(rendered)
-
-
-def message_environment(settings: Settings) -> Environment:
-    """Plain-text templates (no HTML escaping), found like the documents' templates."""
-    env = Environment(
-        loader=_template_loader(settings.templates_dir),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
-        money=format_money, price=format_price, long_date=long_date, number=plain_number,
-        words=words,
-    )  # fmt: skip
-    return env
 
 
 def render_message(env: Environment, settings: Settings, message: Record) -> tuple[str, str]:
@@ -148,7 +126,7 @@ class FileTransport:
     folder: Path
 
     def send(self, key: str, payload: Record) -> None:
-        _write_atomically(message_path(self.folder, key), _json(payload))
+        write_atomically(message_path(self.folder, key), _json(payload))
 
     def close(self) -> None:
         pass

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from billflow.documents import write_atomically
 
 TOLERANCE_SECONDS = 300
 EVENT_ID = re.compile(r"^evt_[A-Za-z0-9_]+$")
@@ -61,20 +62,8 @@ def verify(
 
 def land(event: bytes, event_id: str, landing_dir: Path) -> Path:
     """Write the event's raw bytes durably under its id; returns the file."""
-    folder = landing_dir / "stripe" / "events"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{event_id}.json"
-    partial = folder / f".{event_id}.{os.getpid()}.partial"
-    with partial.open("wb") as handle:
-        handle.write(event)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(target)
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    target = landing_dir / "stripe" / "events" / f"{event_id}.json"
+    write_atomically(target, event)
     return target
 
 

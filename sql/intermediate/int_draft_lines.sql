@@ -250,11 +250,8 @@ first_drafts as (
 pending_change_orders as (
     select
         orders.*,
-        case
-            when {{ as_of }} < cast(orders.approved_on + {{ cfg.pending_item_days }} as date)
-                then first_drafts.draft_key
-            else orders.contract_code || ':change_order:' || orders.change_order_id
-        end as draft_key
+        {{ pending.draft_key(as_of, 'orders.approved_on',
+            "orders.contract_code || ':change_order:' || orders.change_order_id") }} as draft_key
     from {{ s.build }}.int_change_orders as orders
     inner join contracts on contracts.contract_code = orders.contract_code
     left join first_drafts on first_drafts.contract_code = orders.contract_code
@@ -266,11 +263,7 @@ change_order_lines as (
     select
         pending.draft_key,
         pending.contract_code,
-        coalesce(host.trigger_type, 'change_order') as trigger_type,
-        coalesce(host.trigger_id, pending.change_order_id) as trigger_id,
-        coalesce(host.period_start, pending.approved_on) as period_start,
-        coalesce(host.period_end, pending.approved_on) as period_end,
-        coalesce(host.trigger_date, pending.approved_on) as trigger_date,
+        {{ pending.trigger('change_order', 'pending.change_order_id', 'pending.approved_on') }},
         'change_order' as line_type,
         'Change order: ' || pending.deal_name as description,
         cast(null as text) as person_id,
@@ -291,11 +284,9 @@ change_order_lines as (
 pending_adjustments as (
     select
         adjustments.*,
-        case
-            when {{ as_of }} < cast(adjustments.detected_on + {{ cfg.pending_item_days }} as date)
-                then first_drafts.draft_key
-            else adjustments.contract_code || ':adjustment:' || adjustments.adjusted_invoice
-        end as draft_key
+        {{ pending.draft_key(as_of, 'adjustments.detected_on',
+            "adjustments.contract_code || ':adjustment:' || adjustments.adjusted_invoice") }}
+            as draft_key
     from {{ s.build }}.int_adjustments as adjustments
     left join first_drafts on first_drafts.contract_code = adjustments.contract_code
 ),
@@ -304,11 +295,7 @@ adjustment_lines as (
     select
         pending.draft_key,
         pending.contract_code,
-        coalesce(host.trigger_type, 'adjustment') as trigger_type,
-        coalesce(host.trigger_id, pending.adjusted_invoice) as trigger_id,
-        coalesce(host.period_start, pending.detected_on) as period_start,
-        coalesce(host.period_end, pending.detected_on) as period_end,
-        coalesce(host.trigger_date, pending.detected_on) as trigger_date,
+        {{ pending.trigger('adjustment', 'pending.adjusted_invoice', 'pending.detected_on') }},
         'adjustment' as line_type,
         'Adjustment to ' || pending.adjusted_invoice || ': '
             || case pending.rate_basis
@@ -341,11 +328,8 @@ adjustment_lines as (
 pending_late_fees as (
     select
         fees.*,
-        case
-            when {{ as_of }} < cast(fees.assessed_on + {{ cfg.pending_item_days }} as date)
-                then first_drafts.draft_key
-            else fees.contract_code || ':late_fee:' || fees.reference
-        end as draft_key
+        {{ pending.draft_key(as_of, 'fees.assessed_on',
+            "fees.contract_code || ':late_fee:' || fees.reference") }} as draft_key
     from {{ s.build }}.int_late_fees as fees
     left join first_drafts on first_drafts.contract_code = fees.contract_code
 ),
@@ -354,11 +338,7 @@ late_fee_lines as (
     select
         pending.draft_key,
         pending.contract_code,
-        coalesce(host.trigger_type, 'late_fee') as trigger_type,
-        coalesce(host.trigger_id, pending.reference) as trigger_id,
-        coalesce(host.period_start, pending.assessed_on) as period_start,
-        coalesce(host.period_end, pending.assessed_on) as period_end,
-        coalesce(host.trigger_date, pending.assessed_on) as trigger_date,
+        {{ pending.trigger('late_fee', 'pending.reference', 'pending.assessed_on') }},
         'late_fee' as line_type,
         'Late fee: ' || cast(cast(pending.late_fee_pct as decimal(9,2)) as text) || '% of '
             || {{ money.as_text('pending.overdue_balance', 'pending.minor_factor') }}

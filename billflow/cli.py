@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source-dir", type=Path, help="folder of vendor pages (docs/sources.md)")
+    parser.add_argument(
+        "--source",
+        choices=("files", "live"),
+        help="files: pages in --source-dir; live: the vendors' APIs (default: setting source)",
+    )
     parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
     parser.add_argument("--verbose", action="store_true", help="show each task's log line")
 
@@ -353,6 +358,7 @@ def _flow_runner(args: argparse.Namespace) -> Callable[..., Any]:
                 dry_run=dry_run,
                 source_dir=str(args.source_dir) if args.source_dir else None,
                 warehouse_url=args.warehouse,
+                source=args.source,
             )
 
     return run
@@ -372,6 +378,7 @@ def _rerun(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             source_dir=str(args.source_dir) if args.source_dir else None,
             warehouse_url=args.warehouse,
+            source=args.source,
         )
     print("\n".join(report.lines()))
     return 0
@@ -408,7 +415,10 @@ def _webhooks_parser(commands: Any) -> None:
         "webhooks", help="receive Stripe webhooks into the landing folder (never the warehouse)"
     )
     parser.add_argument(
-        "--landing", type=Path, help="folder the next run reads (default: setting source_dir)"
+        "--landing",
+        type=Path,
+        help="folder the next run reads (default: setting landing_dir with the live source, "
+        "else source_dir)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8787, help="port to listen on")
@@ -428,7 +438,9 @@ def _webhooks(args: argparse.Namespace) -> int:
             "set BILLFLOW_STRIPE_WEBHOOK_SECRET to the endpoint's signing secret (whsec_..., "
             "Stripe dashboard > Developers > Webhooks); it is never printed"
         )
-    landing = args.landing or settings.source_dir
+    landing = args.landing or (
+        settings.landing_dir if settings.source == "live" else settings.source_dir
+    )
     app = create_app(landing, settings.stripe_webhook_secret.get_secret_value())
     print(f"receiving Stripe events on http://{args.host}:{args.port}/stripe/webhook into "
           f"{landing / 'stripe' / 'events'}")  # fmt: skip

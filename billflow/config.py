@@ -24,6 +24,8 @@ from pydantic_settings import (
 
 from billflow.errors import ConfigError
 
+HUBSPOT_PROPERTY = "^[a-z][a-z0-9_]*$"  # a HubSpot property's internal name
+
 
 class Settings(BaseSettings):
     """Every knob of a run. Field docs are the reference (docs/configuration.md lists them)."""
@@ -42,6 +44,40 @@ class Settings(BaseSettings):
         None,
         description="the Stripe endpoint's signing secret (whsec_...), for billflow webhooks; "
         "from the environment (BILLFLOW_STRIPE_WEBHOOK_SECRET), never logged",
+    )
+    source: str = Field(
+        "files",
+        pattern="^(files|live)$",
+        description="files: read vendor pages from source_dir; live: fetch them over HTTP "
+        "(docs/connectors.md) into landing_dir",
+    )
+    landing_dir: Path = Field(
+        Path("var/landing"),
+        description="live source: where fetched pages and webhook events are kept",
+    )
+    sync_overlap_minutes: int = Field(
+        10,
+        ge=0,
+        description="live source: each incremental pull starts this long before its bookmark",
+    )
+    hubspot_token: SecretStr | None = Field(None, description="HubSpot private-app token")
+    hubspot_base_url: str = Field("https://api.hubapi.com", description="HubSpot API base URL")
+    teamwork_token: SecretStr | None = Field(None, description="Teamwork.com API key")
+    teamwork_base_url: str | None = Field(
+        None, description="Teamwork.com site URL, e.g. https://yourcompany.teamwork.com"
+    )
+    harvest_token: SecretStr | None = Field(
+        None, description="Harvest personal access token; none: Harvest is not read"
+    )
+    harvest_account_id: str | None = Field(None, description="Harvest account id")
+    harvest_base_url: str = Field("https://api.harvestapp.com", description="Harvest API base URL")
+    stripe_api_key: SecretStr | None = Field(
+        None, description="Stripe restricted key (events read) for the catch-up pull"
+    )
+    stripe_base_url: str = Field("https://api.stripe.com", description="Stripe API base URL")
+    http_attempts: int = Field(5, ge=1, le=20, description="live source: tries per request")
+    http_timeout_seconds: float = Field(
+        30.0, gt=0, description="live source: seconds a request may take"
     )
     company_timezone: str = Field("America/New_York", description="IANA zone of all periods")
     default_currency: str = Field("USD", description="currency of deals without one")
@@ -132,6 +168,32 @@ class Settings(BaseSettings):
     outbox_timeout_seconds: float = Field(
         10.0, gt=0, description="webhook request timeout, seconds"
     )
+    hubspot_writeback: str = Field(
+        "auto",
+        pattern="^(auto|on|off)$",
+        description="deal_amounts outbox messages (invoiced, paid, overdue per deal): auto queues "
+        "them with the live source and a hubspot_token, on always, off never",
+    )
+    hubspot_invoiced_property: str = Field(
+        "billflow_invoiced_amount",
+        pattern=HUBSPOT_PROPERTY,
+        description="deal property (number) written with the amount invoiced",
+    )
+    hubspot_paid_property: str = Field(
+        "billflow_paid_amount",
+        pattern=HUBSPOT_PROPERTY,
+        description="deal property (number) written with the payments applied",
+    )
+    hubspot_overdue_property: str = Field(
+        "billflow_overdue_amount",
+        pattern=HUBSPOT_PROPERTY,
+        description="deal property (number) written with the open balance overdue",
+    )
+    hubspot_as_of_property: str = Field(
+        "billflow_amounts_as_of",
+        pattern=HUBSPOT_PROPERTY,
+        description="deal property (date) written with the as_of of the amounts",
+    )
 
     @field_validator("company_timezone")
     @classmethod
@@ -190,6 +252,19 @@ class Settings(BaseSettings):
     @property
     def accounting_address(self) -> str:
         return self.accounting_email or self.seller_email
+
+    @property
+    def hubspot_writes(self) -> bool:
+        """deal_amounts messages go to HubSpot itself: the live source with a hubspot_token."""
+        token = self.hubspot_token
+        return self.source == "live" and token is not None and bool(token.get_secret_value())
+
+    @property
+    def deal_amounts_queued(self) -> bool:
+        """Whether a run queues deal_amounts messages (setting hubspot_writeback)."""
+        return self.hubspot_writeback == "on" or (
+            self.hubspot_writeback == "auto" and self.hubspot_writes
+        )
 
 
 def _config_file() -> Path | None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from billflow.bookmarks import move as move_bookmarks
 from billflow.dialects import load_pages_duckdb, load_pages_postgres
 from billflow.errors import InvalidPageError, one_line
 from billflow.warehouse import Warehouse, sql_list, sql_literal
@@ -30,11 +32,17 @@ class LandingResult:
 
 
 def land_pages(
-    wh: Warehouse, pages: list[Page], run_id: str, *, dry_run: bool = False
+    wh: Warehouse,
+    pages: list[Page],
+    run_id: str,
+    *,
+    dry_run: bool = False,
+    bookmarks: Mapping[str, str] | None = None,
 ) -> LandingResult:
-    """Check every page, then add the record versions raw does not hold yet. A dry run
-    writes nothing to raw: the run reads raw plus its new versions through a view in the
-    build schema instead (`wh.inputs`)."""
+    """Check every page, then add the record versions raw does not hold yet and move the
+    live streams' `bookmarks`, in one transaction. A dry run writes nothing to raw and moves
+    no bookmark: the run reads raw plus its new versions through a view in the build schema
+    instead (`wh.inputs`)."""
     _load(wh, pages)
     wh.execute(
         f"create or replace temp table landing_records (source text, stream text, page text, "
@@ -56,6 +64,7 @@ def land_pages(
     else:
         with wh.transaction():
             wh.execute(_insert_sql(wh, f"{wh.schemas.raw}.records", run_id, seq))
+            move_bookmarks(wh, bookmarks or {}, run_id)
     return LandingResult(len(pages), records, new_versions)
 
 

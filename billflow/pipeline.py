@@ -50,6 +50,9 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
     StagingModel("stg_teamwork__milestone_tasklists", "teamwork", "milestones", "milestone_id"),
     StagingModel("stg_teamwork__time_entries", "teamwork", "time", "entry_id", has_rules=True),
     StagingModel("stg_teamwork__rates", "teamwork", "rates", "record_id", has_rules=True),
+    StagingModel(
+        "stg_harvest__time_entries", "harvest", "time_entries", "entry_id", has_rules=True
+    ),
     StagingModel("stg_stripe__events", "stripe", "events", "event_id"),
     StagingModel("stg_stripe__payments", "stripe", "events", "event_id", has_rules=True),
     StagingModel("stg_stripe__refunds", "stripe", "events", "event_id", has_rules=True),
@@ -58,6 +61,8 @@ STAGING_MODELS: tuple[StagingModel, ...] = (
 
 BILL_MODELS = (
     "intermediate/int_commands.sql",
+    "intermediate/int_timesheet_entries.sql",
+    "intermediate/int_timesheet_names.sql",
     "intermediate/int_contracts.sql",
     "intermediate/int_change_orders.sql",
     "intermediate/int_milestone_progress.sql",
@@ -116,7 +121,7 @@ FORECAST_MODELS = (
 )
 
 OUTBOX_DUE_MODELS = ("intermediate/int_outbox_due.sql",)
-OUTBOX_MODELS = ("marts/outbox.sql", "marts/reminders.sql")
+OUTBOX_MODELS = ("marts/outbox.sql", "marts/reminders.sql", "marts/deal_writebacks.sql")
 
 
 @dataclass

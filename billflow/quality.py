@@ -57,6 +57,20 @@ SUITES: dict[str, tuple[Check, ...]] = {
             },
         ),
     ),
+    "stg_harvest__time_entries": (
+        Check(
+            "UnexpectedRowsExpectation",
+            {
+                "description": "more Harvest time entries were quarantined than staged",
+                "unexpected_rows_query": (
+                    "select * from (select count(*) as staged from {batch}) as b, "
+                    "(select count(*) as quarantined "
+                    "from {staging}.stg_harvest__time_entries__checked "
+                    "where _rule is not null) as q where q.quarantined > b.staged"
+                ),
+            },
+        ),
+    ),
     "stg_teamwork__rates": (
         # rates in major units (150 for 150.00/h) would put the mean under 100
         Check(

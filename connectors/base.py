@@ -28,3 +28,13 @@ class Connector(Protocol):
     def fetch(self, stream: Stream) -> list[Page]:
         """Every page of `stream` this run should land, in the order they were produced."""
         ...
+
+
+@dataclass(frozen=True)
+class Pull:
+    """What a live connector fetched for one source: its pages, and for each incremental
+    stream the bookmark to keep once those pages are landed (the newest updated time seen).
+    A stream absent from `bookmarks` keeps its bookmark."""
+
+    pages: list[Page]
+    bookmarks: dict[str, str]

@@ -31,6 +31,14 @@ FIXES = {
 }
 
 
+class RefusedError(PermanentSourceError):
+    """The vendor answered a 4xx other than 408/425/429; `status` says which."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass
 class HttpClient:
     """JSON over HTTPS for one vendor; `secrets` are masked out of every message."""
@@ -58,17 +66,36 @@ class HttpClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET `path` and parse its JSON body, retrying transient faults."""
+        return self.request_json("GET", path, params=params)
+
+    def post_json(self, path: str, body: Any) -> Any:
+        """POST a JSON body (a search, a batch read or update), retrying transient faults."""
+        return self.request_json("POST", path, body=body)
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send one request and parse its JSON answer; transient faults are retried, so the
+        request must be safe to repeat (a read, or a write with an idempotency key)."""
         fault = ""
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self._client.get(path, params=params)
+                response = self._client.request(
+                    method, path, params=params, json=body, headers=headers
+                )
                 if response.status_code in TRANSIENT_STATUS:
                     fault = f"HTTP {response.status_code}"
                     self._wait(attempt, response)
                     continue
                 if response.status_code >= 400:
-                    raise PermanentSourceError(self._refused(path, response))
-                return response.json()
+                    raise RefusedError(self._refused(method, path, response), response.status_code)
+                return response.json() if response.content else None
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 fault = type(error).__name__
             except json.JSONDecodeError:
@@ -76,7 +103,7 @@ class HttpClient:
             self._wait(attempt, None)
         raise TransientSourceError(
             self._mask(
-                f"{self.vendor}: GET {path} failed {self.attempts} times ({fault}); "
+                f"{self.vendor}: {method} {_shown(path)} failed {self.attempts} times ({fault}); "
                 "the next task retry or run tries again"
             )
         )
@@ -85,11 +112,12 @@ class HttpClient:
         if attempt < self.attempts:
             self.sleep(wait_seconds(response, attempt, self.backoff_seconds))
 
-    def _refused(self, path: str, response: httpx.Response) -> str:
+    def _refused(self, method: str, path: str, response: httpx.Response) -> str:
         fix = FIXES.get(response.status_code, "the request was refused")
         detail = response.text[:200].replace("\n", " ")
         return self._mask(
-            f"{self.vendor}: GET {path} answered HTTP {response.status_code}: {fix} ({detail})"
+            f"{self.vendor}: {method} {_shown(path)} answered HTTP {response.status_code}: "
+            f"{fix} ({detail})"
         )
 
     def _mask(self, text: str) -> str:
@@ -97,6 +125,11 @@ class HttpClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def _shown(path: str) -> str:
+    """A path without its query string: a next-page link may carry a cursor or a token."""
+    return path.split("?", 1)[0]
 
 
 def wait_seconds(response: httpx.Response | None, attempt: int, backoff: float) -> float:

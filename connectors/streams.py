@@ -139,6 +139,15 @@ STREAMS: tuple[Stream, ...] = (
         endpoint="GET /projects/api/v3/rates/projects/{projectId}/users",
     ),
     Stream(
+        "harvest",
+        "time_entries",
+        "time_entries",
+        "r->>'id'",
+        "r->>'updated_at'",
+        required=False,
+        endpoint="GET /v2/time_entries",
+    ),
+    Stream(
         "stripe",
         "events",
         "data",

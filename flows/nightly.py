@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,16 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from billflow import audit, summary
+from billflow import audit, bookmarks, summary
 from billflow.config import Settings, load_settings
-from billflow.errors import BillflowError, masked, one_line
+from billflow.errors import BillflowError, ConfigError, masked, one_line
 from billflow.lock import holder_description, warehouse_lock
 from billflow.pipeline import Run
 from billflow.rerun import Scope
 from billflow.summary import RunSummary
 from billflow.warehouse import Warehouse
 from connectors.base import Page
+from connectors.live import with_credentials
 from connectors.streams import SOURCES
 from tasks.bill import draft_invoices
 from tasks.documents import render_invoice_documents
@@ -48,14 +49,14 @@ def nightly_billing(
     dry_run: bool = False,
     source_dir: str | None = None,
     warehouse_url: str | None = None,
+    source: str | None = None,
 ) -> RunSummary:
     """Bill everything due by `as_of` (default: today in the company time zone).
 
-    A dry run computes every table in the build schema and publishes nothing.
+    A dry run computes every table in the build schema and publishes nothing. `source`:
+    files (pages in `source_dir`) or live (the vendors' APIs; docs/connectors.md).
     """
-    settings = load_settings().with_overrides(
-        source_dir=Path(source_dir) if source_dir else None, warehouse_url=warehouse_url
-    )
+    settings = run_settings(source_dir, warehouse_url, source)
     result = billing_run(settings, FLOW_NAME, as_of, dry_run)
     create_markdown_artifact(
         markdown=result.markdown(), key="nightly-billing-summary", description="billing run"
@@ -102,7 +103,7 @@ def _audited(
         _refuse_the_past(run)
         audit.record_start(run.wh, run.run_id, run.flow, run.as_of, parameters)
     try:
-        result = _steps(run, settings.source_dir, dry_run, before_publish)
+        result = _steps(run, settings, dry_run, before_publish)
     except BaseException as exc:
         if not dry_run:
             audit.record_end(run.wh, run.run_id, "FAILED", error=one_line(exc))
@@ -124,9 +125,10 @@ def _refuse_the_past(run: Run) -> None:
 
 
 def _steps(
-    run: Run, source_dir: Path, dry_run: bool, before_publish: Callable[[Run], None] | None
+    run: Run, settings: Settings, dry_run: bool, before_publish: Callable[[Run], None] | None
 ) -> RunSummary:
-    landing = land_raw(run, _fetch_all(source_dir), dry_run)
+    pages, moved = _fetch_all(run, settings)
+    landing = land_raw(run, pages, dry_run, moved)
     stage_sources(run)
     validate_staging(run)
     draft_invoices(run)
@@ -155,9 +157,27 @@ def _steps(
     return summary.collect(run.wh, result)
 
 
-def _fetch_all(source_dir: Path) -> list[Page]:
-    futures = [fetch_source.submit(source, source_dir) for source in SOURCES]
-    return [page for future in futures for page in future.result()]
+def _fetch_all(run: Run, settings: Settings) -> tuple[list[Page], dict[str, str]]:
+    """Every source's pages, fetched concurrently, and the bookmarks they move."""
+    marks = bookmarks.read(run.wh)
+    started = datetime.now(UTC)
+    pull = f"{started:%Y%m%dT%H%M%SZ}-{run.run_id[:8]}"
+    futures = [fetch_source.submit(source, settings, marks, pull, started) for source in SOURCES]
+    pulls = [future.result() for future in futures]
+    moved = {key: mark for pulled in pulls for key, mark in pulled.bookmarks.items()}
+    return [page for pulled in pulls for page in pulled.pages], moved
+
+
+def run_settings(source_dir: str | None, warehouse_url: str | None, source: str | None) -> Settings:
+    """The settings with a flow's parameters applied."""
+    if source not in (None, "files", "live"):
+        raise ConfigError(f"source must be files or live, not {source!r}")
+    settings = load_settings().with_overrides(
+        source_dir=Path(source_dir) if source_dir else None,
+        warehouse_url=warehouse_url,
+        source=source,
+    )
+    return with_credentials(settings) if settings.source == "live" else settings
 
 
 def _parameters(run: Run, settings: Settings, scope: Scope | None) -> dict[str, Any]:
@@ -165,6 +185,7 @@ def _parameters(run: Run, settings: Settings, scope: Scope | None) -> dict[str, 
     return {
         "as_of": run.as_of.isoformat(),
         **scoped,
+        "source": settings.source,
         "source_dir": str(settings.source_dir),
         "warehouse": masked(settings.warehouse_url),
     }

@@ -4,16 +4,14 @@ optionally one client), as a dry run that shows what would change or applied."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from billflow import rerun
-from billflow.config import load_settings
 from billflow.pipeline import Run
 from billflow.rerun import RerunReport, Scope
-from flows.nightly import billing_run
+from flows.nightly import billing_run, run_settings
 from tasks.common import TASK_OPTIONS
 
 FLOW_NAME = "reconciliation_rerun"
@@ -27,6 +25,7 @@ def reconciliation_rerun(  # noqa: PLR0917 - a flow's parameters are what a pers
     as_of: date | None = None,
     source_dir: str | None = None,
     warehouse_url: str | None = None,
+    source: str | None = None,
 ) -> RerunReport:
     """Recompute the drafts of the billing periods ending in `period` (YYYY-MM), optionally
     of one client (HubSpot company id), as of `as_of` (default today). A dry run (the
@@ -34,9 +33,7 @@ def reconciliation_rerun(  # noqa: PLR0917 - a flow's parameters are what a pers
     scope's READY drafts (and the adjustments and credit notes they carry) and publishes."""
     scope = Scope(period, client)
     scope.bounds  # noqa: B018 - a malformed period fails here, before any work
-    settings = load_settings().with_overrides(
-        source_dir=Path(source_dir) if source_dir else None, warehouse_url=warehouse_url
-    )
+    settings = run_settings(source_dir, warehouse_url, source)
     reports: list[RerunReport] = []
 
     def compare(run: Run) -> None:

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from datetime import datetime
 
 from prefect import get_run_logger, task
 
+from billflow.config import Settings
 from billflow.landing import LandingResult, land_pages
 from billflow.pipeline import Run
-from connectors.base import Connector, Page
-from connectors.files import FileConnector
-from connectors.streams import streams_of
+from connectors.base import Page, Pull
+from connectors.registry import pull_source
 from tasks.common import TASK_OPTIONS
 
 
 @task(name="fetch source pages", task_run_name="fetch {source}", **TASK_OPTIONS)
-def fetch_source(source: str, source_dir: Path) -> list[Page]:
-    connector: Connector = FileConnector(source, source_dir)
-    pages = [page for stream in streams_of(source) for page in connector.fetch(stream)]
-    get_run_logger().info("%s: %d pages from %s", source, len(pages), source_dir)
-    return pages
+def fetch_source(
+    source: str, settings: Settings, bookmarks: Mapping[str, str], pull: str, started: datetime
+) -> Pull:
+    """Read or download one source's pages; a retry downloads into a fresh folder."""
+    fetched = pull_source(source, settings, bookmarks, pull, started)
+    where = settings.source_dir if settings.source == "files" else settings.landing_dir
+    get_run_logger().info(
+        "%s: %d pages (%s, %s)", source, len(fetched.pages), settings.source, where
+    )
+    return fetched
 
 
 @task(name="land raw", **TASK_OPTIONS)
-def land_raw(run: Run, pages: list[Page], dry_run: bool = False) -> LandingResult:
-    result = land_pages(run.wh, pages, run.run_id, dry_run=dry_run)
+def land_raw(
+    run: Run, pages: list[Page], dry_run: bool = False, bookmarks: Mapping[str, str] | None = None
+) -> LandingResult:
+    result = land_pages(run.wh, pages, run.run_id, dry_run=dry_run, bookmarks=bookmarks)
     get_run_logger().info(
         "landed %d pages: %d records, %d new versions, %d unchanged",
         result.pages,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -127,10 +128,17 @@ class ScenarioCase:
     scenario: dict[str, Any]
     folder: Path
     runs: int = 0
+    pages: dict[str, list[Any]] = field(default_factory=dict)
+    """Vendor pages the generator does not render (Harvest), by folder (`harvest/time_entries`):
+    written beside the rendered ones, `page_0001.json` and on, at every run."""
 
     def run(self, as_of: date) -> None:
         self.runs += 1
         pages = render_pages(self.scenario, self.folder / f"run{self.runs}")
+        for folder, bodies in self.pages.items():
+            (pages / folder).mkdir(parents=True, exist_ok=True)
+            for number, body in enumerate(bodies, start=1):
+                (pages / folder / f"page_{number:04d}.json").write_text(json.dumps(body))
         warehouse = Warehouse(self.settings)
         try:
             warehouse.init()

@@ -2,22 +2,24 @@
   Where every current source record of the fact streams went. For each stream the
   dispositions must add up to the records in raw (newest version of each); the run checks
   this before publish. Time priced in this run is counted from the lines' lineage and the
-  status of its draft, not from the rule that chose it.
+  status of its draft, not from the rule that chose it. Time entries are counted per source
+  stream (teamwork.time, harvest.time_entries), each entry by (source, stream, record id).
 #}
 with time_entries as (
     select 'teamwork.time' as stream, 'deleted' as disposition, count(*) as records
     from {{ versions.latest('teamwork', 'time') }} as latest where latest.r->>'deleted' = 'true'
     union all
-    select 'teamwork.time', 'quarantined', count(*)
-    from {{ s.staging }}.stg_teamwork__time_entries__checked where _rule is not null
+    select source || '.' || stream, 'quarantined', count(*)
+    from {{ s.build }}.int_timesheet_entries where _rule is not null
+    group by source, stream
     union all
-    select 'teamwork.time', disposition, count(*)
+    select source || '.' || stream, disposition, count(*)
     from {{ s.build }}.int_time_entries
     where disposition not in ('billable', 'retainer', 'late_edit')
-    group by disposition
+    group by source, stream, disposition
     union all
     select
-        'teamwork.time',
+        entries.source || '.' || entries.stream,
         case drafts.status
             when 'ISSUED' then 'on_invoice'
             when 'HELD' then 'on_held_draft'
@@ -28,21 +30,23 @@ with time_entries as (
     from {{ s.build }}.int_draft_line_sources as sources
     inner join {{ s.build }}.invoice_drafts as drafts on drafts.draft_key = sources.draft_key
     inner join {{ s.build }}.int_time_entries as entries
-        on entries.entry_id = sources.record_id
+        on entries.source = sources.source and entries.stream = sources.stream
+        and entries.entry_id = sources.record_id
         and entries.disposition in ('billable', 'retainer', 'late_edit')
-    where sources.stream = 'time'
-    group by drafts.status
+    group by entries.source, entries.stream, drafts.status
     union all
     select
-        'teamwork.time',
-        case disposition when 'retainer' then 'covered_by_retainer' else 'adjustment_pending' end,
+        entries.source || '.' || entries.stream,
+        case entries.disposition when 'retainer' then 'covered_by_retainer' else 'adjustment_pending' end,
         count(*)
-    from {{ s.build }}.int_time_entries
-    where disposition in ('retainer', 'late_edit')
-      and entry_id not in (
-        select record_id from {{ s.build }}.int_draft_line_sources where stream = 'time'
+    from {{ s.build }}.int_time_entries as entries
+    where entries.disposition in ('retainer', 'late_edit')
+      and not exists (
+        select 1 from {{ s.build }}.int_draft_line_sources as sources
+        where sources.source = entries.source and sources.stream = entries.stream
+          and sources.record_id = entries.entry_id
       )
-    group by disposition
+    group by entries.source, entries.stream, entries.disposition
 ),
 
 events as (
@@ -103,6 +107,8 @@ deals as (
 totals as (
     select 'teamwork.time' as stream, count(*) as records
     from {{ versions.latest('teamwork', 'time') }} as latest
+    union all
+    select 'harvest.time_entries', count(*) from {{ versions.latest('harvest', 'time_entries') }} as latest
     union all
     select 'stripe.events', count(*) from {{ versions.latest('stripe', 'events') }} as latest
     union all

@@ -50,6 +50,7 @@ unsettled as (
     union
     select contract_code from {{ s.build }}.int_time_entries
     where disposition in ('billable', 'unpriced', 'open_period', 'late_edit', 'waiting_for_milestone')
+       or (disposition = 'timer_running' and is_billable)
     union
     select adjustments.contract_code from {{ s.build }}.int_adjustments as adjustments
     union

@@ -16,7 +16,7 @@ final as (
         deal_companies.company_id as client_id,
         coalesce(companies.company_name, 'Company ' || deal_companies.company_id) as client_name,
         deals.project_id,
-        projects.project_name,
+        coalesce(projects.project_name, harvest_projects.name) as project_name,
         projects.completed_date as project_completed_date,
         deals.owner_id as sales_rep_id,
         owners.owner_name as sales_rep_name,
@@ -66,6 +66,10 @@ final as (
         on companies.company_id = deal_companies.company_id
     left join {{ s.staging }}.stg_hubspot__owners as owners on owners.owner_id = deals.owner_id
     left join {{ s.staging }}.stg_teamwork__projects as projects on projects.project_id = deals.project_id
+    {#- a Harvest project (billing_project_id harvest:<id>) is named by its time entries #}
+    left join {{ s.build }}.int_timesheet_names as harvest_projects
+        on harvest_projects.kind = 'project' and harvest_projects.id = deals.project_id
+        and {{ timesheets.is_harvest_project('deals.project_id') }}
     left join {{ s.build }}.int_commands as commands on commands.contract_code = deals.contract_code
 )
 

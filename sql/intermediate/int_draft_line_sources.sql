@@ -1,11 +1,12 @@
 {#- Lineage of every proposed line: the source records it was computed from, and for time the
-    minutes each entry gave the line (on an adjustment: the change). #}
+    minutes each entry gave the line (on an adjustment: the change). A time entry is named by
+    its own source and stream (teamwork/time, harvest/time_entries). #}
 with lines as (
     select * from {{ s.build }}.int_draft_lines
 ),
 
 time_sources as (
-    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
+    select lines.draft_key, lines.line_no, entries.source, entries.stream,
         entries.entry_id as record_id, cast(entries.billable_minutes as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_time_entries as entries
@@ -35,7 +36,7 @@ deal_sources as (
 ),
 
 overage_sources as (
-    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
+    select lines.draft_key, lines.line_no, entries.source, entries.stream,
         entries.entry_id as record_id, cast(null as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_time_entries as entries
@@ -46,13 +47,14 @@ overage_sources as (
 ),
 
 adjustment_sources as (
-    select lines.draft_key, lines.line_no, 'teamwork' as source, 'time' as stream,
+    select lines.draft_key, lines.line_no, entries.source, entries.stream,
         entries.entry_id as record_id, cast(entries.delta_minutes as bigint) as minutes
     from lines
     inner join {{ s.build }}.int_adjustment_entries as entries
         on entries.adjusted_invoice = lines.reference
         and entries.rate_basis = case when lines.task_id is not null then 'task' else 'person' end
         and entries.rated_id = coalesce(lines.task_id, lines.person_id)
+        and (entries.source <> 'harvest' or entries.own_rate_minor is not distinct from lines.rate_minor)
     where lines.line_type = 'adjustment'
 ),
 

@@ -42,10 +42,10 @@ time_lines as (
         coalesce(milestones.trigger_date, groups.period_end) as period_end,
         coalesce(milestones.trigger_date, groups.trigger_date) as trigger_date,
         'time' as line_type,
-        case groups.rate_basis
-            when 'task' then coalesce(tasks.task_name, 'Task ' || groups.rated_id)
-            else coalesce(people.person_name, 'Person ' || groups.rated_id)
-        end as description,
+        coalesce(
+            names.name,
+            case groups.rate_basis when 'task' then 'Task ' else 'Person ' end || groups.rated_id
+        ) as description,
         case when groups.rate_basis = 'person' then groups.rated_id end as person_id,
         case when groups.rate_basis = 'task' then groups.rated_id end as task_id,
         cast(groups.minutes as bigint) as minutes,
@@ -59,10 +59,8 @@ time_lines as (
     from time_groups as groups
     inner join contracts on contracts.contract_code = groups.contract_code
     left join {{ s.build }}.int_milestone_drafts as milestones on milestones.draft_key = groups.draft_key
-    left join {{ s.staging }}.stg_teamwork__people as people
-        on groups.rate_basis = 'person' and people.person_id = groups.rated_id
-    left join {{ s.staging }}.stg_teamwork__tasks as tasks
-        on groups.rate_basis = 'task' and tasks.task_id = groups.rated_id
+    left join {{ s.build }}.int_timesheet_names as names
+        on names.kind = groups.rate_basis and names.id = groups.rated_id
 ),
 
 milestone_lines as (
@@ -298,10 +296,11 @@ adjustment_lines as (
         {{ pending.trigger('adjustment', 'pending.adjusted_invoice', 'pending.detected_on') }},
         'adjustment' as line_type,
         'Adjustment to ' || pending.adjusted_invoice || ': '
-            || case pending.rate_basis
-                when 'task' then coalesce(tasks.task_name, 'Task ' || pending.rated_id)
-                else coalesce(people.person_name, 'Person ' || pending.rated_id)
-            end
+            || coalesce(
+                names.name,
+                case pending.rate_basis when 'task' then 'Task ' else 'Person ' end
+                    || pending.rated_id
+            )
             || case when pending.delta_minutes > 0 then ', time added' else ', time removed' end
             as description,
         case when pending.rate_basis = 'person' then pending.rated_id end as person_id,
@@ -316,10 +315,8 @@ adjustment_lines as (
         pending.unit
     from pending_adjustments as pending
     left join hosts as host on host.draft_key = pending.draft_key
-    left join {{ s.staging }}.stg_teamwork__people as people
-        on pending.rate_basis = 'person' and people.person_id = pending.rated_id
-    left join {{ s.staging }}.stg_teamwork__tasks as tasks
-        on pending.rate_basis = 'task' and tasks.task_id = pending.rated_id
+    left join {{ s.build }}.int_timesheet_names as names
+        on names.kind = pending.rate_basis and names.id = pending.rated_id
     where pending.draft_key is not null
 ),
 

@@ -7,6 +7,11 @@
                                          a reminder day N (cfg.reminder_days) higher than any
                                          reminder sent for it: only the highest day reached
                                          is sent, the days skipped are never sent
+    deal_amounts                         CRM write-back (setting hubspot_writeback): the
+                                         contract's amounts invoiced, paid and overdue at
+                                         as_of differ from the last ones queued for its deal
+                                         (marts.deal_writebacks), or none were; at most one
+                                         per deal and day (key deal_amounts:<deal>:<as_of>)
   The key is the idempotency key: it names the fact, so a message is created once, ever.
   A run dated before the newest message creates none (the next run on or after it does).
   billflow/outbox.py renders subject and body; marts/outbox.sql stores them with the facts.
@@ -89,6 +94,46 @@ reminders as (
     group by overdue.invoice_number
 ),
 
+deal_amounts as (
+    select
+        'deal_amounts:' || contracts.deal_id || ':' || cast({{ as_of }} as text) as message_key,
+        contracts.deal_id,
+        contracts.contract_code,
+        contracts.currency,
+        cast(contracts.amount_invoiced as {{ d.money }}) as amount_invoiced,
+        cast(contracts.amount_paid as {{ d.money }}) as amount_paid,
+        cast(coalesce(overdue_sums.amount_overdue, 0) as {{ d.money }}) as amount_overdue
+    from contracts
+    left join (
+        select contract_code, sum(balance_due) as amount_overdue
+        from overdue
+        group by contract_code
+    ) as overdue_sums on overdue_sums.contract_code = contracts.contract_code
+    where {{ 'true' if cfg.deal_amounts_queued else 'false' }}
+),
+
+last_written as (
+    select deal_id, currency, amount_invoiced, amount_paid, amount_overdue
+    from (
+        select
+            deal_id, currency, amount_invoiced, amount_paid, amount_overdue,
+            row_number() over (partition by deal_id order by amounts_as_of desc) as n
+        from {{ s.marts }}.deal_writebacks
+    ) as written
+    where n = 1
+),
+
+deal_amounts_due as (
+    select deal_amounts.*
+    from deal_amounts
+    left join last_written on last_written.deal_id = deal_amounts.deal_id
+    where last_written.deal_id is null
+       or last_written.currency <> deal_amounts.currency
+       or last_written.amount_invoiced <> deal_amounts.amount_invoiced
+       or last_written.amount_paid <> deal_amounts.amount_paid
+       or last_written.amount_overdue <> deal_amounts.amount_overdue
+),
+
 messages as (
     select
         'kickoff:' || contract_code as message_key,
@@ -137,11 +182,26 @@ messages as (
     inner join overdue on overdue.invoice_number = reminders.invoice_number
     left join reminders_sent on reminders_sent.invoice_number = reminders.invoice_number
     where reminders.reminder_day > coalesce(reminders_sent.last_day, 0)
+    union all
+    select
+        due.message_key, 'deal_amounts', 'crm', 'HubSpot', due.deal_id,
+        due.contract_code, cast(null as text), contracts.client_name, contracts.project_name,
+        contracts.sales_rep_name, due.currency,
+        cast(null as {{ d.money }}), cast(null as {{ d.money }}), cast(null as date), {{ as_of }},
+        cast(null as integer), cast(null as integer)
+    from deal_amounts_due as due
+    inner join contracts on contracts.contract_code = due.contract_code
 ),
 
 final as (
-    select messages.*
+    select
+        messages.*,
+        deal_amounts_due.deal_id,
+        deal_amounts_due.amount_invoiced,
+        deal_amounts_due.amount_paid,
+        deal_amounts_due.amount_overdue
     from messages
+    left join deal_amounts_due on deal_amounts_due.message_key = messages.message_key
     where messages.message_key not in (select message_key from {{ s.marts }}.outbox)
       and (select allowed from may_create)
 )

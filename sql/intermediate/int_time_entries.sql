@@ -1,10 +1,13 @@
 {#-
-  Every staged time entry with its billing period (the contract's cycle), its rate (the
-  task's billing:rate, else the person's project rate), the draft it belongs to, and where it
-  goes (disposition; docs/decisions.md lists them):
-    on_invoice, not_yet_effective, non_billable, no_contract, before_effective_date,
-    contract_closed, contract_not_signed, fixed_fee, outside_retainer, retainer,
-    waiting_for_milestone, over_cap, late_edit, open_period, unpriced, billable
+  Every staged time entry of every timesheet source (Teamwork, Harvest: int_timesheet_entries),
+  keyed by (source, stream, entry_id), with its billing period (the contract's cycle), its rate
+  (Teamwork: the task's billing:rate, else the person's project rate; Harvest: the entry's own
+  billable_rate, `own_rate_minor`), the draft it belongs to, and where it goes (disposition;
+  docs/decisions.md lists them):
+    on_invoice, not_yet_effective, timer_running, non_billable, invoiced_in_harvest,
+    no_contract, before_effective_date, contract_closed, contract_not_signed, fixed_fee,
+    outside_retainer, retainer, waiting_for_milestone, over_cap, late_edit, open_period,
+    unpriced, billable
   `billable_minutes` is what the draft (or, for a late edit, the adjustment) prices: the
   minutes, less any beyond the hours cap. The cap is used by the minutes already invoiced,
   then by the entries still to bill (late edits included) in the order they were worked;
@@ -15,20 +18,21 @@ with issued_keys as (
 ),
 
 invoiced as (
-    select distinct record_id as entry_id
+    select distinct source, stream, record_id as entry_id
     from {{ s.marts }}.invoice_line_sources
-    where source = 'teamwork' and stream = 'time'
+    where {{ timesheets.is_time('source', 'stream') }}
 ),
 
 {#- the minutes each entry gave the time and adjustment lines it is on #}
 billed_entries as (
-    select sources.record_id as entry_id, sum(sources.minutes) as minutes
+    select sources.source, sources.stream, sources.record_id as entry_id,
+        sum(sources.minutes) as minutes
     from {{ s.marts }}.invoice_line_sources as sources
     inner join {{ s.marts }}.invoice_lines as lines
         on lines.invoice_number = sources.invoice_number and lines.line_no = sources.line_no
-    where sources.source = 'teamwork' and sources.stream = 'time'
+    where {{ timesheets.is_time('sources.source', 'sources.stream') }}
       and lines.line_type in ('time', 'adjustment')
-    group by sources.record_id
+    group by sources.source, sources.stream, sources.record_id
 ),
 
 invoiced_minutes as (
@@ -83,24 +87,36 @@ entries as (
         contracts.cap_minutes,
         {{ periods.first_day('entries.entry_date', 'contracts.billing_cycle', 'contracts.cycle_anchor') }}
             as period_start,
-        coalesce(
-            {{ money.round_to_minor('task_rates.hourly_rate', 'contracts.minor_factor') }},
-            rates.rate_minor
-        ) as rate_minor,
-        case when task_rates.hourly_rate is not null then 'task' else 'person' end as rate_basis,
+        {#- a Harvest entry carries its rate; Teamwork's come from the task or the project #}
+        {{ money.round_to_minor('entries.own_rate', 'contracts.minor_factor') }} as own_rate_minor,
+        case
+            when entries.source = 'harvest'
+                then {{ money.round_to_minor('entries.own_rate', 'contracts.minor_factor') }}
+            else coalesce(
+                {{ money.round_to_minor('task_rates.hourly_rate', 'contracts.minor_factor') }},
+                rates.rate_minor
+            )
+        end as rate_minor,
+        case when task_rates.hourly_rate is not null and entries.source = 'teamwork'
+            then 'task' else 'person' end as rate_basis,
         case when contracts.billing_model = 'hybrid' then milestone_tasks.milestone_id end
             as milestone_id,
         invoiced.entry_id is not null as is_invoiced,
         case when invoiced.entry_id is not null
             then coalesce(billed_entries.minutes, entries.minutes) else 0 end as billed_entry_minutes
-    from {{ s.staging }}.stg_teamwork__time_entries as entries
+    from {{ s.build }}.int_timesheet_entries as entries
     left join {{ s.build }}.int_contracts as contracts on contracts.project_id = entries.project_id
     left join {{ s.staging }}.stg_teamwork__rates as rates
         on rates.project_id = entries.project_id and rates.person_id = entries.person_id
     left join task_rates on task_rates.task_id = entries.task_id
     left join milestone_tasks on milestone_tasks.task_id = entries.task_id
-    left join invoiced on invoiced.entry_id = entries.entry_id
-    left join billed_entries on billed_entries.entry_id = entries.entry_id
+    left join invoiced
+        on invoiced.source = entries.source and invoiced.stream = entries.stream
+        and invoiced.entry_id = entries.entry_id
+    left join billed_entries
+        on billed_entries.source = entries.source and billed_entries.stream = entries.stream
+        and billed_entries.entry_id = entries.entry_id
+    where entries._rule is null
 ),
 
 periods as (
@@ -128,6 +144,7 @@ cap_candidates as (
         claims.*,
         cap_minutes is not null
             and is_billable and claim_minutes > 0 and is_signed and is_open
+            and not is_running and not is_billed_elsewhere
             and known_on <= {{ as_of }}
             and (billing_starts is null or entry_date >= billing_starts) as spends_cap
     from claims
@@ -144,7 +161,8 @@ capped as (
             order by
                 cap_candidates.entry_date,
                 length(cap_candidates.entry_id),
-                {{ d.sort_key('cap_candidates.entry_id') }}
+                {{ d.sort_key('cap_candidates.entry_id') }},
+                cap_candidates.source
             rows between unbounded preceding and 1 preceding
         ), 0) as minutes_before
     from cap_candidates
@@ -201,7 +219,9 @@ final as (
         case
             when is_invoiced then 'on_invoice'
             when known_on > {{ as_of }} then 'not_yet_effective'
+            when is_running then 'timer_running'
             when not is_billable then 'non_billable'
+            when is_billed_elsewhere then 'invoiced_in_harvest'
             when contract_code is null then 'no_contract'
             when entry_date < billing_starts then 'before_effective_date'
             when not is_open then 'contract_closed'

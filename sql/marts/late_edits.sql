@@ -19,6 +19,7 @@ with open_changes as (
         and lines.reference = entries.adjusted_invoice
         and case when lines.task_id is not null then 'task' else 'person' end = entries.rate_basis
         and coalesce(lines.task_id, lines.person_id) = entries.rated_id
+        and (entries.source <> 'harvest' or entries.own_rate_minor is not distinct from lines.rate_minor)
 ),
 
 pending as (
@@ -59,7 +60,9 @@ issued_before as (
     inner join {{ s.marts }}.invoices as invoices on invoices.invoice_number = lines.invoice_number
     inner join {{ s.marts }}.invoice_line_sources as sources
         on sources.invoice_number = lines.invoice_number and sources.line_no = lines.line_no
-    left join {{ s.staging }}.stg_teamwork__time_entries as entries on entries.entry_id = sources.record_id
+    left join {{ s.build }}.int_timesheet_entries as entries
+        on entries.source = sources.source and entries.stream = sources.stream
+        and entries.entry_id = sources.record_id and entries._rule is null
     where lines.line_type = 'adjustment'
 ),
 

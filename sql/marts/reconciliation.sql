@@ -3,8 +3,8 @@
   and the tolerance used (DESIGN's hold reason codes; docs/billing.md has each with an
   example). A check fails when the gap (actual - expected) is beyond its tolerance, and a
   failed check holds the draft:
-    HOURS_MISMATCH      billable hours logged in Teamwork for the period vs the hours the draft
-                        covers; they differ when logged time was quarantined
+    HOURS_MISMATCH      billable hours logged (Teamwork or Harvest) for the period vs the hours
+                        the draft covers; they differ when logged time was quarantined
     MISSING_RATE        billable hours on the draft (or on its adjustments) that no rate prices
     NON_POSITIVE_TOTAL  a draft must total more than zero (an adjustment alone that takes time
                         off becomes a credit note instead)
@@ -72,7 +72,7 @@ quarantined_time as (
             'entry ' || checked.entry_id || ' (' || checked._rule || ')', ', '
             order by {{ d.sort_key('checked.entry_id') }}
         ) as entries
-    from {{ s.staging }}.stg_teamwork__time_entries__checked as checked
+    from {{ s.build }}.int_timesheet_entries as checked
     inner join {{ s.build }}.int_contracts as contracts on contracts.project_id = checked.project_id
     where checked._rule is not null
       and checked.is_billable
@@ -84,9 +84,10 @@ quarantined_time as (
 unpriced_names as (
     select
         entries.draft_key,
-        coalesce(people.person_name, 'Person ' || entries.person_id) as name
+        coalesce(names.name, 'Person ' || entries.person_id) as name
     from {{ s.build }}.int_time_entries as entries
-    left join {{ s.staging }}.stg_teamwork__people as people on people.person_id = entries.person_id
+    left join {{ s.build }}.int_timesheet_names as names
+        on names.kind = 'person' and names.id = entries.person_id
     where entries.disposition = 'unpriced'
     union
     select draft_key, description

@@ -3,7 +3,7 @@
   reason and age (days since the work, in the aging buckets). Hours on a fixed-fee contract
   (covered by its milestones or installments) and within a retainer's allocation are covered,
   so they are not here. Reasons are the time entries' dispositions (docs/decisions.md):
-    open_period, waiting_for_milestone, adjustment_pending   will bill in time
+    open_period, waiting_for_milestone, adjustment_pending, timer_running   will bill in time
     unpriced, contract_not_signed, no_contract, discarded      need a person
     before_effective_date, outside_retainer, contract_closed, over_cap   will never bill
   The value is an estimate at today's rates (none where there is no rate).
@@ -14,10 +14,10 @@ with entries as (
 ),
 
 on_drafts as (
-    select sources.record_id as entry_id, drafts.status
+    select sources.source, sources.stream, sources.record_id as entry_id, drafts.status
     from {{ s.build }}.int_draft_line_sources as sources
     inner join {{ s.build }}.invoice_drafts as drafts on drafts.draft_key = sources.draft_key
-    where sources.stream = 'time'
+    where {{ timesheets.is_time('sources.source', 'sources.stream') }}
 ),
 
 unbilled as (
@@ -30,14 +30,20 @@ unbilled as (
     where entries.disposition in (
             'open_period', 'waiting_for_milestone', 'unpriced', 'contract_not_signed',
             'no_contract', 'before_effective_date', 'outside_retainer', 'contract_closed',
-            'over_cap', 'late_edit')
-      and entries.entry_id not in (
-        select entry_id from on_drafts where status <> 'DISCARDED'
+            'over_cap', 'late_edit', 'timer_running')
+      and not exists (
+        select 1 from on_drafts
+        where on_drafts.source = entries.source and on_drafts.stream = entries.stream
+          and on_drafts.entry_id = entries.entry_id and on_drafts.status <> 'DISCARDED'
       )
     union all
     select entries.*, entries.minutes, 'discarded'
     from entries
-    where entries.entry_id in (select entry_id from on_drafts where status = 'DISCARDED')
+    where exists (
+        select 1 from on_drafts
+        where on_drafts.source = entries.source and on_drafts.stream = entries.stream
+          and on_drafts.entry_id = entries.entry_id and on_drafts.status = 'DISCARDED'
+      )
       and entries.disposition in ('billable', 'late_edit')
     union all
     {#- the part of an entry beyond the hours cap #}
@@ -70,7 +76,7 @@ final as (
         contracts.client_name,
         contracts.contract_code,
         priced.project_id,
-        coalesce(contracts.project_name, projects.project_name) as project_name,
+        coalesce(contracts.project_name, projects.project_name, names.name) as project_name,
         priced.reason,
         priced.age_bucket,
         cast(min(priced.bucket_order) as integer) as bucket_order,
@@ -87,8 +93,10 @@ final as (
     from priced
     left join {{ s.build }}.int_contracts as contracts on contracts.project_id = priced.project_id
     left join {{ s.staging }}.stg_teamwork__projects as projects on projects.project_id = priced.project_id
+    left join {{ s.build }}.int_timesheet_names as names
+        on names.kind = 'project' and names.id = priced.project_id
     group by contracts.client_id, contracts.client_name, contracts.contract_code, priced.project_id,
-        contracts.project_name, projects.project_name, priced.reason, priced.age_bucket,
+        contracts.project_name, projects.project_name, names.name, priced.reason, priced.age_bucket,
         contracts.currency
 )
 

@@ -101,3 +101,14 @@ def test_without_a_prefect_server_output_is_clean(tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert "temporary server" not in output.lower()
     assert "invoices      2 issued, EUR 1,145.38, USD 4,410.00" in result.stdout
+
+
+def test_the_live_source_without_credentials_is_one_line(
+    tmp_path: Path, prefect_server: str
+) -> None:
+    with warehouse_env("duckdb", tmp_path):
+        result = billflow(prefect_server, "nightly", "--source", "live", "--as-of", "2026-03-02")
+    assert one_line_error(result) == (
+        "billflow: the live source needs a HubSpot credential: set BILLFLOW_HUBSPOT_TOKEN or a "
+        "Prefect Secret block named billflow-hubspot-token (docs/connectors.md)"
+    )

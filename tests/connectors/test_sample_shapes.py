@@ -366,6 +366,55 @@ USER_RATE = {
     "source": Is(("userprojectrate", "projectrate", "installationrate")),
 }
 
+# --- Harvest (vendors/harvest.md) ---------------------------------------------------------
+
+NUMBER = AnyOf((int, float))
+HARVEST_REF = {"id": int, "name": str}
+HARVEST_ASSIGNMENT = {
+    "id": int,
+    "is_active": bool,
+    "hourly_rate": Nullable(NUMBER),
+    "created_at": ISO,
+    "updated_at": ISO,
+}
+HARVEST_TIME_ENTRY = {
+    "id": int,
+    "spent_date": DATE,
+    "user": HARVEST_REF,
+    "client": HARVEST_REF,
+    "project": HARVEST_REF,
+    "task": HARVEST_REF,
+    "user_assignment": Optional(HARVEST_ASSIGNMENT),
+    "task_assignment": Optional(HARVEST_ASSIGNMENT),
+    "hours": NUMBER,
+    "hours_without_timer": NUMBER,
+    "rounded_hours": NUMBER,
+    "notes": Nullable(str),
+    "is_locked": bool,
+    "is_closed": bool,
+    "is_billed": bool,
+    "is_running": bool,
+    "timer_started_at": Nullable(ISO),
+    "invoice": Nullable({"id": int, "number": str}),
+    "billable": bool,
+    "budgeted": bool,
+    "billable_rate": Nullable(NUMBER),
+    "cost_rate": Nullable(NUMBER),
+    "created_at": ISO,
+    "updated_at": ISO,
+}
+HARVEST_LINKS = {"first": str, "next": Nullable(str), "previous": Nullable(str), "last": str}
+HARVEST_TIME_PAGE = {
+    "time_entries": [HARVEST_TIME_ENTRY],
+    "per_page": int,
+    "total_pages": Nullable(int),
+    "total_entries": Nullable(int),
+    "next_page": Nullable(int),
+    "previous_page": Nullable(int),
+    "page": Nullable(int),
+    "links": HARVEST_LINKS,
+}
+
 # --- Stripe (vendors/stripe.md) ------------------------------------------------------------
 
 EVENT = {
@@ -416,8 +465,13 @@ PAGE_SPECS: dict[str, object] = {
     "teamwork/tags": v3_page("tags", TAG),
     "teamwork/time": v3_page("timelogs", TIMELOG, TIME_INCLUDED),
     "teamwork/rates": v3_page("userRates", USER_RATE, {"users": KeyedById(rel("users"))}),
+    "harvest/time_entries": HARVEST_TIME_PAGE,
     "stripe/events": EVENTS_PAGE,
 }
+
+NOT_IN_SAMPLE = {"harvest/time_entries"}
+"""Optional sources the sample company does not use (tests/sql/test_harvest_time.py bills
+Harvest time from pages of its own, checked below)."""
 
 FILE_NAMES = {"teamwork/rates": r"project_\d+(_\d+)?\.json"}
 """Rates pages are named by project (the id is only in the request path); all others page_NNNN."""
@@ -436,7 +490,13 @@ def _load(path: Path) -> dict[str, object]:
 def test_every_stream_has_sample_pages_and_a_spec() -> None:
     assert set(PAGE_SPECS) == {stream.folder for stream in STREAMS}
     empty = [s.folder for s in STREAMS if not list((SAMPLE_DIR / s.folder).glob("*.json"))]
-    assert empty == []
+    assert empty == sorted(NOT_IN_SAMPLE)
+
+
+def test_harvest_test_pages_have_the_vendor_shape() -> None:
+    from tests.sql.test_harvest_time import march_entries, page
+
+    assert errors(page(march_entries()), HARVEST_TIME_PAGE) == []
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ failed once, a dry run delivers nothing, and a second run sends nothing new."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -54,3 +55,35 @@ def _run(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) ->
 
         run_nightly(date(2026, 3, 5))  # a second run of the day sends nothing
         assert len(receiver.requests) == 5
+
+
+def test_deal_amounts_land_as_files_with_the_files_source(
+    tmp_path: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hubspot_writeback = on without the live source: the CRM write-back goes where the other
+    messages go, one file per deal and change (docs/connectors.md, HubSpot write-back)."""
+    try:
+        with warehouse_env("duckdb", tmp_path) as settings:
+            monkeypatch.setenv("BILLFLOW_HUBSPOT_WRITEBACK", "on")
+            load_settings.cache_clear()
+            run_nightly(date(2026, 2, 2))
+            folder = settings.outbox_folder
+            names = sorted(path.name for path in folder.iterdir())
+            assert names == [
+                f"deal_amounts:{deal}:2026-02-02.json"
+                for deal in ("18401", "18402", "18403", "18408")
+            ]
+            facts = json.loads((folder / "deal_amounts:18401:2026-02-02.json").read_text())["deal"]
+            assert facts == {
+                "id": "18401", "currency": "USD", "invoiced": "4410.00", "paid": "0.00",
+                "overdue": "0.00", "as_of": "2026-02-02",
+            }  # fmt: skip
+            run_nightly(date(2026, 2, 2))  # a rerun of the day writes nothing new
+            assert sorted(path.name for path in folder.iterdir()) == names
+            assert rows(
+                settings,
+                "select count(*), min(delivered_on), max(attempts) from {marts}.outbox "
+                "where kind = 'deal_amounts'",
+            ) == [(4, date(2026, 2, 2), 1)]
+    finally:
+        load_settings.cache_clear()

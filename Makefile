@@ -6,8 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DEMO_AS_OF ?= 2026-04-15
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: demo test lint typecheck unit bench clean lock
+.PHONY: demo test lint typecheck unit bench clean lock chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 # The sample company billed weekly up to a fixed date, then an accountant's three commands and
 # a refresh run: the same warehouse every day. tests/flows/test_nightly_sample.py checks it.
 demo: $(STAMP)
-	rm -rf var/billflow.duckdb var/billflow.duckdb.wal var/invoices var/contracts var/outbox
+	rm -rf var/billflow.duckdb var/billflow.duckdb.wal var/invoices var/contracts var/outbox var/reports
 	$(BIN)/billflow backfill --from 2026-01-05 --to $(DEMO_AS_OF) --every 7 --source-dir data/sample
 	$(BIN)/billflow contract cancel C-18405 --reason "The client chose another vendor" --by "Ann Lee" --as-of $(DEMO_AS_OF)
 	$(BIN)/billflow invoice credit INV-2026-000005 --lines 3 --reason "Chen's February hours were billed at the wrong rate" --by "Ann Lee" --as-of $(DEMO_AS_OF)
@@ -34,8 +35,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) chromium
 	$(BIN)/pytest -q
+
+# tests/report opens the finance report in headless Chromium (Debian's package), and fails
+# without it: install it where it is missing, as root or through sudo.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

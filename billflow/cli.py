@@ -6,6 +6,9 @@
     billflow generate --out DIR (--scenario FILE | --seed S --clients N --projects N
                       --people N --entries N --months M [--start DATE])
     billflow sql "select ..." [--warehouse URL]
+    billflow report [--as-of DATE] [--currency CUR] [--warehouse URL]
+    billflow serve
+    billflow status [--limit N] [--warehouse URL]
     billflow contract cancel CODE --reason TEXT --by NAME [--as-of DATE]
     billflow contract liquidate CODE --record REF --by NAME [--as-of DATE]
     billflow invoice credit INVOICE --reason TEXT --by NAME [--lines 1,3] [--as-of DATE]
@@ -14,6 +17,8 @@
     billflow review release DRAFT --note TEXT --by NAME [--as-of DATE]
     billflow review discard DRAFT --note TEXT --by NAME [--as-of DATE]
     billflow audit verify [--warehouse URL]
+    billflow grants [--prefix P] [--accountant LOGIN] [--sales-manager LOGIN]
+                    [--rep LOGIN=OWNER_ID] [--remove LOGIN] [--warehouse URL]
 
 Errors a user can fix print as one line and exit 1; `--debug` shows the traceback instead.
 """
@@ -74,10 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     _generate_parser(commands)
     _webhooks_parser(commands)
     _sql_parser(commands)
+    _report_parser(commands)
+    _serve_parser(commands)
+    _status_parser(commands)
     _contract_parser(commands)
     _invoice_parser(commands)
     _review_parser(commands)
     _audit_parser(commands)
+    _grants_parser(commands)
     return parser
 
 
@@ -284,6 +293,57 @@ def _review_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grants_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "grants",
+        help="PostgreSQL: create the roles (accountant, sales manager, sales rep), their grants "
+        "and row-level security; add or remove logins; safe to rerun",
+    )
+    parser.add_argument(
+        "--prefix",
+        "--role-prefix",
+        dest="role_prefix",
+        help="role name prefix (default: setting role_prefix, billflow_)",
+    )
+    member = {"action": "append", "default": [], "metavar": "LOGIN"}
+    parser.add_argument("--accountant", help="make LOGIN an accountant", **member)
+    parser.add_argument("--sales-manager", help="make LOGIN a sales manager", **member)
+    parser.add_argument(
+        "--rep",
+        action="append",
+        default=[],
+        type=_rep,
+        metavar="LOGIN=OWNER_ID",
+        help="make LOGIN a sales rep seeing the deals of HubSpot owner OWNER_ID",
+    )
+    parser.add_argument(
+        "--remove", help="take LOGIN out of the three roles, forget its owner ids", **member
+    )
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse (PostgreSQL)")
+    parser.set_defaults(handler=_grants)
+
+
+def _rep(text: str) -> tuple[str, str]:
+    from billflow.grants import parse_rep
+
+    try:
+        return parse_rep(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _grants(args: argparse.Namespace) -> int:
+    from billflow.config import load_settings
+    from billflow.grants import Members, apply_grants
+
+    settings = load_settings().with_overrides(
+        warehouse_url=args.warehouse, role_prefix=args.role_prefix
+    )
+    members = Members(args.accountant, args.sales_manager, args.rep, args.remove)
+    print("\n".join(apply_grants(settings, members)))
+    return 0
+
+
 def _audit_parser(commands: Any) -> None:
     parser = commands.add_parser("audit", help="check the audit trail")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -320,6 +380,46 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "serve", help="serve the deployments (nightly, reconciliation-rerun, source-sync)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="show each task's log line")
+    parser.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    prefect_env.configure(verbose=args.verbose)
+    prefect_env.exit_cleanly_on_sigterm()
+    from prefect.settings import PREFECT_API_URL
+
+    from billflow.config import load_settings
+    from billflow.serving import serve_all
+
+    if not PREFECT_API_URL.value():
+        raise BillflowError(
+            "billflow serve needs a Prefect server: start one (prefect server start) and set "
+            "PREFECT_API_URL, e.g. http://127.0.0.1:4200/api (docs/operations.md)"
+        )
+    serve_all(load_settings())
+    return 0
+
+
+def _status_parser(commands: Any) -> None:
+    parser = commands.add_parser("status", help="the last runs: counts, totals, durations")
+    parser.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    parser.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from billflow import status
+    from billflow.config import load_settings
+
+    print(status.render(load_settings().with_overrides(warehouse_url=args.warehouse), args.limit))
+    return 0
+
+
 def _sql_parser(commands: Any) -> None:
     parser = commands.add_parser("sql", help="run a read-only query on the warehouse")
     parser.add_argument("query", help='e.g. "select * from marts.invoices"')
@@ -333,6 +433,27 @@ def _sql(args: argparse.Namespace) -> int:
 
     settings = load_settings().with_overrides(warehouse_url=args.warehouse)
     print(format_table(*run_query(settings, args.query)))
+    return 0
+
+
+def _report_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "report", help="the finance report: one HTML page of the marts (docs/report.md)"
+    )
+    parser.add_argument(
+        "--as-of", type=_date, help="the latest run's as_of, the one the marts hold (default)"
+    )
+    parser.add_argument("--currency", help="only this currency, e.g. USD (default: every one)")
+    parser.add_argument("--warehouse", help="SQLAlchemy URL of the warehouse")
+    parser.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from billflow.config import load_settings
+    from billflow.report import write_report
+
+    settings = load_settings().with_overrides(warehouse_url=args.warehouse)
+    print(f"report written to {write_report(settings, args.as_of, args.currency)}")
     return 0
 
 

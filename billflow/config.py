@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: duckdb:///path.duckdb or postgresql+psycopg://user@host/db",
     )
     schema_prefix: str = Field("", description="prefix of every schema name (raw, staging, ...)")
+    role_prefix: str = Field(
+        "billflow_",
+        pattern="^[a-z_][a-z0-9_]{0,39}$",
+        description="PostgreSQL: prefix of the role names billflow grants creates "
+        "(<prefix>accountant, <prefix>sales_manager, <prefix>sales_rep)",
+    )
     source_dir: Path = Field(
         Path("data/sample"), description="folder of vendor pages (file source)"
     )
@@ -134,10 +140,30 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(
         300.0, ge=0, description="how long a writing run waits for the warehouse lock"
     )
+    alert_webhook_url: str | None = Field(
+        None,
+        description="POST a JSON alert here when a flow run fails or crashes (flow, failed "
+        "task, parameters, error); none: no alert",
+    )
+    alert_timeout_seconds: float = Field(10.0, gt=0, description="alert webhook timeout")
+    nightly_cron: str = Field(
+        "30 3 * * *", description="billflow serve: the nightly run's cron, company time zone"
+    )
+    sync_cron: str = Field(
+        "0 * * * *", description="billflow serve: the source sync's cron, company time zone"
+    )
+    concurrency_limit: str = Field(
+        "billflow-warehouse",
+        description="Prefect global concurrency limit (1 slot) every writing flow run holds, "
+        "so queued runs wait in Prefect; billflow serve creates it",
+    )
+    queue_timeout_seconds: float = Field(
+        6 * 3600.0, gt=0, description="how long a flow run waits in Prefect for the slot"
+    )
     duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB")
     duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads")
     duckdb_temp_directory: str | None = Field(None, description="DuckDB spill folder")
-    documents_dir: Path = Field(Path("var"), description="invoices/ and contracts/ go here")
+    documents_dir: Path = Field(Path("var"), description="invoices/, contracts/, reports/ go here")
     templates_dir: Path | None = Field(None, description="your own document templates")
     seller_name: str = Field("Your Company LLC", description="seller on every document")
     seller_address: str = Field("1 Example Street, Springfield", description="seller address")

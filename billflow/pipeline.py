@@ -117,6 +117,7 @@ FORECAST_MODELS = (
     "intermediate/int_forecast_items.sql",
     "marts/cash_forecast.sql",
     "marts/cash_forecast_monthly.sql",
+    "marts/cash_forecast_items.sql",
     "marts/forecast_accuracy.sql",
 )
 

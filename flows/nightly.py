@@ -18,10 +18,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from billflow import audit, bookmarks, summary
+from billflow.alerts import on_failure
 from billflow.config import Settings, load_settings
 from billflow.errors import BillflowError, ConfigError, masked, one_line
 from billflow.lock import holder_description, warehouse_lock
 from billflow.pipeline import Run
+from billflow.queueing import writing_slot
 from billflow.rerun import Scope
 from billflow.summary import RunSummary
 from billflow.warehouse import Warehouse
@@ -38,12 +40,13 @@ from tasks.payments import apply_payments
 from tasks.publish import check_conservation, publish_marts
 from tasks.receivables import age_receivables
 from tasks.reconcile import reconcile_drafts
+from tasks.report import render_finance_report
 from tasks.stage import stage_sources, validate_staging
 
 FLOW_NAME = "nightly_billing"
 
 
-@flow(name=FLOW_NAME, log_prints=False)
+@flow(name=FLOW_NAME, log_prints=False, on_failure=[on_failure], on_crashed=[on_failure])
 def nightly_billing(
     as_of: date | None = None,
     dry_run: bool = False,
@@ -77,7 +80,7 @@ def billing_run(
     drafts in `scope` are issued (all without one); `before_publish` sees the build while
     the marts still hold the previous state."""
     run_id = str(flow_run.id or uuid.uuid4())
-    with warehouse_lock(settings, holder_description(flow_name, run_id)):
+    with writing_slot(settings), warehouse_lock(settings, holder_description(flow_name, run_id)):
         wh = Warehouse(settings)
         try:
             run = Run(wh, as_of or datetime.now(settings.tz).date(), run_id, flow_name)
@@ -127,7 +130,7 @@ def _refuse_the_past(run: Run) -> None:
 def _steps(
     run: Run, settings: Settings, dry_run: bool, before_publish: Callable[[Run], None] | None
 ) -> RunSummary:
-    pages, moved = _fetch_all(run, settings)
+    pages, moved = fetch_all(run, settings)
     landing = land_raw(run, pages, dry_run, moved)
     stage_sources(run)
     validate_staging(run)
@@ -145,6 +148,7 @@ def _steps(
         publish_marts(run, dispositions)
         render_invoice_documents(run)
         deliver_outbox(run)
+        render_finance_report(run)
     result = RunSummary(
         as_of=run.as_of,
         run_id=run.run_id,
@@ -157,7 +161,7 @@ def _steps(
     return summary.collect(run.wh, result)
 
 
-def _fetch_all(run: Run, settings: Settings) -> tuple[list[Page], dict[str, str]]:
+def fetch_all(run: Run, settings: Settings) -> tuple[list[Page], dict[str, str]]:
     """Every source's pages, fetched concurrently, and the bookmarks they move."""
     marks = bookmarks.read(run.wh)
     started = datetime.now(UTC)

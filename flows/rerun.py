@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from billflow import rerun
+from billflow.alerts import on_failure
 from billflow.pipeline import Run
 from billflow.rerun import RerunReport, Scope
 from flows.nightly import billing_run, run_settings
@@ -17,7 +18,7 @@ from tasks.common import TASK_OPTIONS
 FLOW_NAME = "reconciliation_rerun"
 
 
-@flow(name=FLOW_NAME, log_prints=False)
+@flow(name=FLOW_NAME, log_prints=False, on_failure=[on_failure], on_crashed=[on_failure])
 def reconciliation_rerun(  # noqa: PLR0917 - a flow's parameters are what a person reruns by
     period: str,
     client: str | None = None,

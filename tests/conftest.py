@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="billflow-prefect-"))
@@ -86,6 +87,19 @@ def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Set
     """A private warehouse; the test runs once on DuckDB and once on PostgreSQL."""
     with warehouse_env(request.param, tmp_path) as settings:
         yield settings
+
+
+@pytest.fixture(scope="session")
+def demo_duckdb(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> Settings:
+    """`make demo` on DuckDB, built once for the session and shared (tests only read it):
+    the nightly flow weekly to 15 April 2026, the three commands, and the refresh run."""
+    from tests.helpers import DEMO_DATES, run_dates, run_demo_commands, run_nightly
+
+    with warehouse_env("duckdb", tmp_path_factory.mktemp("demo-duckdb")) as settings:
+        run_dates(DEMO_DATES)
+        run_demo_commands(settings)
+        run_nightly(date(2026, 4, 15))
+    return settings
 
 
 @pytest.fixture

@@ -112,3 +112,16 @@ def test_the_live_source_without_credentials_is_one_line(
         "billflow: the live source needs a HubSpot credential: set BILLFLOW_HUBSPOT_TOKEN or a "
         "Prefect Secret block named billflow-hubspot-token (docs/connectors.md)"
     )
+
+
+def test_serve_without_a_prefect_server_is_one_line() -> None:
+    assert one_line_error(billflow(None, "serve")) == (
+        "billflow: billflow serve needs a Prefect server: start one (prefect server start) and "
+        "set PREFECT_API_URL, e.g. http://127.0.0.1:4200/api (docs/operations.md)"
+    )
+
+
+def test_status_of_a_warehouse_never_run_is_one_line(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    line = one_line_error(billflow(None, "status", "--warehouse", url))
+    assert line.startswith("billflow: no runs to show: ")

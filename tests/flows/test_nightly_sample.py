@@ -131,7 +131,11 @@ EXPECTED_ROW_COUNTS = {
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefect_server: str
 ) -> Iterator[Settings]:
-    """`make demo`, once per warehouse for the whole module."""
+    """`make demo`, once per warehouse for the whole module; DuckDB's is the session's
+    (tests/conftest.py), which the report tests read too."""
+    if request.param == "duckdb":
+        yield request.getfixturevalue("demo_duckdb")
+        return
     with warehouse_env(request.param, tmp_path_factory.mktemp(request.param)) as settings:
         run_dates(DEMO_DATES)
         run_demo_commands(settings)
@@ -512,3 +516,5 @@ def test_every_document_is_written_and_carries_its_figures(demo: Settings) -> No
     liquidated = (demo.documents_dir / "contracts" / "C-18412.html").read_text()
     assert '<span class="status" id="status">LIQUIDATED</span>' in liquidated
     assert '<span id="liquidation-record">LIQ-2026-001</span>' in liquidated
+    report = (demo.documents_dir / "reports" / "report-2026-04-15.html").read_text()
+    assert '<span id="overdue-USD">USD 31,342.50</span>' in report  # tests/report: the rest

@@ -214,3 +214,30 @@ def test_items_without_a_date_are_left_out_and_named(case: ScenarioCase) -> None
         "pipeline": "amount x stage probability, at close date + terms: nothing expected; "
         "left out: deal 18499 Umbrella - Pen test: no close date",
     }
+
+
+def test_the_items_add_up_to_the_weekly_forecast_with_their_deals_and_owners(
+    case: ScenarioCase,
+) -> None:
+    """marts.cash_forecast_items: the forecast item by item, with the deal and its HubSpot owner
+    (what a sales rep's login is shown, docs/operations.md)."""
+    case.run(MARCH_16)
+    assert case.rows(
+        "select week_start, currency, source, sum(amount), cast(count(*) as integer) "
+        "from {marts}.cash_forecast_items where week_start <= date '2026-06-08' "
+        "group by 1, 2, 3 order by 1, 2, 3"
+    ) == weekly(case, MARCH_16)
+    assert case.rows(
+        "select source, contract_code, deal_id, sales_rep_id, cast(count(*) as integer), "
+        "min(expected_date), count(week_start) from {marts}.cash_forecast_items "
+        "group by 1, 2, 3, 4 order by 1, 2"
+    ) == [
+        # Westbrook #3 on 10 Apr + 30; Wayne #1 on 26 Mar + 30 (and #2 on 30 Jun + 30)
+        ("installment", "C-18408", "18408", "910901", 1, date(2026, 5, 10), 1),
+        ("installment", "C-18424", "18424", "910902", 2, date(2026, 4, 25), 2),
+        ("open_invoice", "C-18408", "18408", "910901", 2, date(2026, 4, 15), 2),
+        ("open_invoice", "C-18413", "18413", "910902", 1, date(2026, 4, 15), 1),
+        ("pipeline", None, "18404", "910902", 1, date(2026, 4, 15), 1),
+        # Acme's cycles April 2026 to February 2027, the monthly forecast's 12 months
+        ("retainer", "C-18413", "18413", "910902", 11, date(2026, 5, 1), 11),
+    ]

@@ -38,6 +38,12 @@ typecheck: $(STAMP)
 unit: $(STAMP) chromium
 	$(BIN)/pytest -q
 
+# Speed at 1M and 10M time entries against the DuckDB floor (benchmarks/bench.py, issue 10):
+# generates the pages once into benchmarks/.cache, then prints the table RESULTS.md records.
+BENCH_SIZES ?= 1m,10m
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --sizes $(BENCH_SIZES)
+
 # tests/report opens the finance report in headless Chromium (Debian's package), and fails
 # without it: install it where it is missing, as root or through sudo.
 chromium:

@@ -57,14 +57,10 @@ class HarvestSource:
         params: dict[str, str] = {"per_page": str(self.per_page)}
         if since:
             params["updated_since"] = since
-        page = self.client.get_json(_path(stream), params=params)
+        page = self.client.get_json(stream.path, params=params)
         while True:
             yield page
             following = (page.get("links") or {}).get("next")
             if not following:
                 return
             page = self.client.get_json(following)
-
-
-def _path(stream: Stream) -> str:
-    return stream.endpoint.split()[1]

@@ -28,6 +28,11 @@ class Stream:
     def key(self) -> str:
         return f"{self.source}.{self.name}"
 
+    @property
+    def path(self) -> str:
+        """The request path of `endpoint`: `GET /v2/time_entries` -> `/v2/time_entries`."""
+        return self.endpoint.split()[1]
+
 
 STREAMS: tuple[Stream, ...] = (
     Stream(

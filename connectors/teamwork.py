@@ -54,7 +54,7 @@ class TeamworkSource:
             start = window_start(bookmarks.get(stream.key), self.overlap_minutes)
             if fields and start:
                 params["updatedAfter"] = iso_z(start)
-            records = self._pages(stream, _path(stream), params, sink)
+            records = self._pages(stream, stream.path, params, sink)
             if fields:
                 times = (next((r.get(f) for f in fields if r.get(f)), None) for r in records)
                 mark = newest(times, bookmarks.get(stream.key))
@@ -84,8 +84,3 @@ class TeamworkSource:
             if not ((page.get("meta") or {}).get("page") or {}).get("hasMore"):
                 return records
             number += 1
-
-
-def _path(stream: Stream) -> str:
-    """`GET /projects/api/v3/time.json` -> `/projects/api/v3/time.json`."""
-    return stream.endpoint.split()[1]

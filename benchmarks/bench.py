@@ -8,7 +8,8 @@ then measures, each in a process of its own (wall time, peak RSS from wait4):
   fixed        import what the nightly imports, start Prefect, one no-op task per step;
   nightly      `billflow nightly` on the pages into a fresh warehouse, per-task times from
                its log;
-  incremental  the same warehouse after 1% of the entries changed, arriving as one new page.
+  incremental  the same warehouse after 1% of the entries changed, arriving as one new page
+               in the same folder.
 and prints one table with the ratios (nightly - fixed) / floor and
 (incremental - fixed) / (nightly - fixed).
 
@@ -185,12 +186,9 @@ def _clock(parts: tuple[str | None, ...]) -> float:
     return int(str(hours)) * 3600 + int(str(minutes)) * 60 + float(str(secs))
 
 
-def change_one_percent(folder: Path, target: Path, entries: int) -> int:
-    """A copy of the pages plus one page holding 1% of the entries, changed (minutes + 15,
-    updatedAt later), as an updatedAfter sync would deliver them."""
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(folder, target)
+def change_one_percent(folder: Path, entries: int) -> int:
+    """Add to `folder` one page holding 1% of the entries, changed (minutes + 15, updatedAt
+    later), as an updatedAfter sync would deliver them."""
     wanted = max(1, entries // 100)
     changed: list[dict[str, object]] = []
     for page in sorted((folder / "teamwork" / "time").glob("*.json")):
@@ -201,23 +199,24 @@ def change_one_percent(folder: Path, target: Path, entries: int) -> int:
         ]
         if len(changed) >= wanted:
             break
-    (target / "teamwork" / "time" / "page_zz_changes.json").write_text(
+    (folder / "teamwork" / "time" / "page_zz_changes.json").write_text(
         json.dumps({"timelogs": changed})
     )
     return len(changed)
 
 
 def bench(size: str) -> dict[str, object]:
-    folder = pages(size)
-    with tempfile.TemporaryDirectory(prefix=f"billflow-bench-{size}-") as scratch:
+    cached = pages(size)
+    with tempfile.TemporaryDirectory(prefix="run-", dir=cached.parent) as scratch:
         workdir = Path(scratch)
+        folder = workdir / "pages"  # the source folder: hard links to the cached pages
+        shutil.copytree(cached, folder, copy_function=os.link)
         results: dict[str, object] = {"size": size, "entries": SIZES[size]["entries"]}
         results["floor"] = floor(folder, workdir)
         results["fixed"] = fixed()
         results["nightly"] = nightly(folder, workdir, AS_OF)
-        changed = change_one_percent(folder, workdir / "changed", SIZES[size]["entries"])
-        results["changed"] = changed
-        results["incremental"] = nightly(workdir / "changed", workdir, "2026-04-02")
+        results["changed"] = change_one_percent(folder, SIZES[size]["entries"])
+        results["incremental"] = nightly(folder, workdir, "2026-04-02")
     return results
 
 

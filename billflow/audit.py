@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 ZERO_HASH = "0" * 64
 REVIEW_DECISIONS = ("review.release", "review.discard")
-_INSERT_BATCH = 200
 
 
 def record_start(
@@ -158,8 +157,7 @@ def append_events(wh: Warehouse, events: Sequence[AuditEvent]) -> list[Link]:
         if not fresh:
             return []
         links = _chain(_tail(wh), fresh)
-        for start in range(0, len(links), _INSERT_BATCH):
-            _insert(wh, links[start : start + _INSERT_BATCH], fresh[start : start + _INSERT_BATCH])
+        _insert(wh, links, fresh)
         return links
 
 
@@ -200,16 +198,15 @@ def _chain(tail: tuple[int, str], events: Sequence[AuditEvent]) -> list[Link]:
 
 
 def _insert(wh: Warehouse, links: Sequence[Link], events: Sequence[AuditEvent]) -> None:
-    values = ", ".join(
-        f"({link.seq}, {sql_literal(link.event_type)}, {sql_literal(link.subject)}, "
-        f"date '{event.as_of.isoformat()}', {sql_literal(event.run_id)}, "
-        f"{sql_literal(link.payload)}, '{link.prev_hash}', '{link.hash}')"
-        for link, event in zip(links, events, strict=True)
-    )
-    wh.execute(
-        f"insert into {wh.schemas.audit}.events "
-        f"(seq, event_type, subject, as_of, run_id, payload, prev_hash, hash) values {values}"
-    )
+    wh.insert_rows(
+        f"{wh.schemas.audit}.events",
+        ("seq", "event_type", "subject", "as_of", "run_id", "payload", "prev_hash", "hash"),
+        [
+            (link.seq, link.event_type, link.subject, event.as_of, event.run_id, link.payload,
+             link.prev_hash, link.hash)
+            for link, event in zip(links, events, strict=True)
+        ],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

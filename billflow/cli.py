@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from billflow import prefect_env
-from billflow.errors import BillflowError, one_line
+from billflow.errors import BillflowError, one_line, out_of_memory
 from billflow.summary import over_runs
 
 
@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        if advice := out_of_memory(exc):
+            print(f"billflow: {advice}", file=sys.stderr)
+            return 1
         print(
             f"billflow: unexpected error: {type(exc).__name__}: {one_line(exc)} "
             "(this is a bug or an unreadable input; run with --debug for the traceback)",

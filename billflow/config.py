@@ -160,9 +160,10 @@ class Settings(BaseSettings):
     queue_timeout_seconds: float = Field(
         6 * 3600.0, gt=0, description="how long a flow run waits in Prefect for the slot"
     )
-    duckdb_memory_limit: str | None = Field(None, description="DuckDB memory_limit, e.g. 4GB")
+    duckdb_memory_limit: str | None = Field("2GB", description="DuckDB memory_limit, e.g. 4GB")
     duckdb_threads: int | None = Field(None, ge=1, description="DuckDB threads")
     duckdb_temp_directory: str | None = Field(None, description="DuckDB spill folder")
+    landing_batch_mb: int = Field(64, ge=1, description="page files read per landing batch, MB")
     documents_dir: Path = Field(Path("var"), description="invoices/, contracts/, reports/ go here")
     templates_dir: Path | None = Field(None, description="your own document templates")
     seller_name: str = Field("Your Company LLC", description="seller on every document")

@@ -60,6 +60,20 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def out_of_memory(exc: BaseException) -> str | None:
+    """What to do when DuckDB ran out of memory (`exc` or its cause), else None."""
+    current: BaseException | None = exc
+    while current is not None:
+        if type(current).__name__ == "OutOfMemoryException":
+            return (
+                f"DuckDB ran out of memory ({one_line(current)}): raise duckdb_memory_limit "
+                "(BILLFLOW_DUCKDB_MEMORY_LIMIT, default 2GB), or lower landing_batch_mb or "
+                "duckdb_threads; see docs/configuration.md"
+            )
+        current = current.__cause__ or getattr(current, "orig", None)
+    return None
+
+
 def masked(url: str) -> str:
     """A SQLAlchemy URL with its password hidden: what may appear in logs, tables, messages."""
     from sqlalchemy.engine import make_url

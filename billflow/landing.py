@@ -1,14 +1,17 @@
 """Land pages into `raw.records`: split into records, keyed, versioned, append-only.
 
-Nothing is written until every page has been read and checked, and the insert is one
-transaction: a bad page leaves the warehouse exactly as it was.
+Pages are read in batches of about `landing_batch_mb` of files, so memory stays bounded
+whatever the size of a landing; every batch, the landed-pages record and the bookmarks are
+one transaction: a bad page leaves the warehouse exactly as it was. A page file already landed
+(`raw.landed_pages`: same path, size, modification and change time) is not read again.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +22,33 @@ from billflow.warehouse import Warehouse, sql_list, sql_literal
 from connectors.base import Page
 from connectors.streams import Stream
 
+_MB = 1024 * 1024
+_RECORD_BATCH = 5000
+
 
 @dataclass(frozen=True)
 class LandingResult:
     pages: int
     records: Counter[str]
     new_versions: Counter[str]
+    skipped: int = 0
+    """Pages not read again: landed before and unchanged on disk."""
 
     @property
     def unchanged(self) -> int:
         return sum(self.records.values()) - sum(self.new_versions.values())
+
+
+@dataclass(frozen=True)
+class _File:
+    page: Page
+    size: int
+    modified_ns: int
+    changed_ns: int
+
+    @property
+    def name(self) -> str:
+        return str(self.page.path)
 
 
 def land_pages(
@@ -39,11 +59,70 @@ def land_pages(
     dry_run: bool = False,
     bookmarks: Mapping[str, str] | None = None,
 ) -> LandingResult:
-    """Check every page, then add the record versions raw does not hold yet and move the
-    live streams' `bookmarks`, in one transaction. A dry run writes nothing to raw and moves
-    no bookmark: the run reads raw plus its new versions through a view in the build schema
-    instead (`wh.inputs`)."""
-    _load(wh, pages)
+    """Check every page not landed yet, add the record versions raw does not hold yet,
+    record the pages and move the live streams' `bookmarks`, in one transaction. A dry run
+    writes nothing to raw and moves no bookmark: the run reads raw plus its new versions
+    through a view in the build schema instead (`wh.inputs`)."""
+    files = _unlanded(wh, [_stat(page) for page in pages])
+    seq = int(wh.scalar(f"select coalesce(max(landed_seq), 0) + 1 from {wh.schemas.raw}.records"))
+    target, stored = _prepare(wh, dry_run)
+    records: Counter[str] = Counter()
+    new_versions: Counter[str] = Counter()
+    with nullcontext() if dry_run else wh.transaction():
+        for number, batch in enumerate(_batches(files, wh.settings.landing_batch_mb * _MB)):
+            read, added = _land_batch(wh, batch, run_id, seq + number, target=target, stored=stored)
+            records += read
+            new_versions += added
+        if not dry_run:
+            _record_pages(wh, files, run_id)
+            move_bookmarks(wh, bookmarks or {}, run_id)
+    return LandingResult(len(files), records, new_versions, len(pages) - len(files))
+
+
+def _stat(page: Page) -> _File:
+    try:
+        status = page.path.stat()
+    except OSError as exc:
+        raise InvalidPageError(f"{page.path}: cannot be read ({exc.strerror})") from None
+    return _File(page, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def _unlanded(wh: Warehouse, files: list[_File]) -> list[_File]:
+    """The files raw.landed_pages does not hold with the same size and times."""
+    if not files:
+        return []
+    names = sorted({file.name for file in files})
+    landed = {
+        (str(page), int(size), int(modified), int(changed))
+        for page, size, modified, changed in wh.query(
+            f"select page, size_bytes, modified_ns, changed_ns from {wh.schemas.raw}.landed_pages "
+            f"where page in ({sql_list(names)})"
+        )
+    }
+    return [
+        file
+        for file in files
+        if (file.name, file.size, file.modified_ns, file.changed_ns) not in landed
+    ]
+
+
+def _batches(files: list[_File], limit: int) -> Iterator[list[_File]]:
+    """Consecutive pages (their order kept) adding up to about `limit` bytes each."""
+    batch: list[_File] = []
+    size = 0
+    for file in files:
+        if batch and size + file.size > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(file)
+        size += file.size
+    if batch:
+        yield batch
+
+
+def _prepare(wh: Warehouse, dry_run: bool) -> tuple[str, str]:
+    """Where new versions go and what they are compared with: raw.records itself, or for a
+    dry run a build table and the view of raw plus it (read by the run as `wh.inputs`)."""
     wh.execute(
         f"create or replace temp table landing_records (source text, stream text, page text, "
         f"record_id text, updated_at text, payload_hash text, payload {wh.dialect.json})"
@@ -51,39 +130,65 @@ def land_pages(
         else "create temp table if not exists landing_records (source text, stream text, "
         "page text, record_id text, updated_at text, payload_hash text, payload jsonb)"
     )
-    wh.execute("delete from landing_records")
-    for stream, stream_pages in _by_stream(pages).items():
-        wh.execute(_extract_sql(wh, stream, stream_pages))
-    _refuse_records_without_id(wh)
-    records = _counts(wh, "landing_records")
-    seq = int(wh.scalar(f"select coalesce(max(landed_seq), 0) + 1 from {wh.schemas.raw}.records"))
-    wh.replace_table("landing_new", wh.render("landing/new_versions.sql", seq=seq), temp=True)
-    new_versions = _counts(wh, "landing_new")
-    if dry_run:
-        _overlay(wh, run_id, seq)
-    else:
-        with wh.transaction():
-            wh.execute(_insert_sql(wh, f"{wh.schemas.raw}.records", run_id, seq))
-            move_bookmarks(wh, bookmarks or {}, run_id)
-    return LandingResult(len(pages), records, new_versions)
-
-
-def _overlay(wh: Warehouse, run_id: str, seq: int) -> None:
-    """raw.records as it would be after landing, as a view: raw untouched."""
+    raw = f"{wh.schemas.raw}.records"
+    if not dry_run:
+        return raw, raw
     build = wh.schemas.build
-    wh.replace_table(
-        f"{build}.dry_run_landed", f"select * from {wh.schemas.raw}.records where false"
-    )
-    wh.execute(_insert_sql(wh, f"{build}.dry_run_landed", run_id, seq))
+    wh.replace_table(f"{build}.dry_run_landed", f"select * from {raw} where false")
     wh.execute(
-        f"create or replace view {build}.dry_run_records as select * from {wh.schemas.raw}.records "
+        f"create or replace view {build}.dry_run_records as select * from {raw} "
         f"union all select * from {build}.dry_run_landed"
     )
     wh.inputs.records = f"{build}.dry_run_records"
+    return f"{build}.dry_run_landed", f"{build}.dry_run_records"
 
 
-def _load(wh: Warehouse, pages: list[Page]) -> None:
-    names = [str(page.path) for page in pages]
+def _land_batch(
+    wh: Warehouse,
+    files: list[_File],
+    run_id: str,
+    seq: int,
+    *,
+    target: str,
+    stored: str,
+) -> tuple[Counter[str], Counter[str]]:
+    """Read one batch of pages and insert its new versions into `target` as landing `seq`;
+    the batch's records read and versions added, by stream."""
+    _load(wh, files)
+    wh.execute("delete from landing_records")
+    for stream, names in _by_stream(files).items():
+        wh.execute(_extract_sql(wh, stream, names))
+    wh.execute("drop table if exists landing_pages")
+    _refuse_records_without_id(wh)
+    records = _counts(wh, "landing_records")
+    wh.replace_table(
+        "landing_new", wh.render("landing/new_versions.sql", seq=seq, stored=stored), temp=True
+    )
+    new_versions = _counts(wh, "landing_new")
+    wh.execute(_insert_sql(target, run_id, seq))
+    return records, new_versions
+
+
+def _record_pages(wh: Warehouse, files: list[_File], run_id: str) -> None:
+    if not files:
+        return
+    table = f"{wh.schemas.raw}.landed_pages"
+    for start in range(0, len(files), _RECORD_BATCH):
+        chunk = files[start : start + _RECORD_BATCH]
+        wh.execute(f"delete from {table} where page in ({sql_list([f.name for f in chunk])})")
+        values = ", ".join(
+            f"({sql_literal(f.name)}, {f.size}, {f.modified_ns}, {f.changed_ns}, "
+            f"{sql_literal(run_id)}, current_timestamp)"
+            for f in chunk
+        )
+        wh.execute(
+            f"insert into {table} (page, size_bytes, modified_ns, changed_ns, run_id, "
+            f"landed_at) values {values}"
+        )
+
+
+def _load(wh: Warehouse, files: list[_File]) -> None:
+    names = [file.name for file in files]
     if wh.dialect.name == "duckdb":
         try:
             load_pages_duckdb(wh.execute, names)
@@ -118,10 +223,10 @@ def _raise_invalid(path: Path) -> None:
     raise InvalidPageError(f"{path}: not valid JSON")
 
 
-def _by_stream(pages: list[Page]) -> dict[Stream, list[str]]:
+def _by_stream(files: list[_File]) -> dict[Stream, list[str]]:
     grouped: dict[Stream, list[str]] = {}
-    for page in pages:
-        grouped.setdefault(page.stream, []).append(str(page.path))
+    for file in files:
+        grouped.setdefault(file.page.stream, []).append(file.name)
     return grouped
 
 
@@ -152,7 +257,7 @@ def _counts(wh: Warehouse, table: str) -> Counter[str]:
     return Counter({key: int(count) for key, count in rows})
 
 
-def _insert_sql(wh: Warehouse, table: str, run_id: str, seq: int) -> str:
+def _insert_sql(table: str, run_id: str, seq: int) -> str:
     return (
         f"insert into {table} (source, stream, record_id, version, updated_at, "
         "payload_hash, payload, page, landed_seq, run_id, landed_at) "

@@ -112,6 +112,35 @@ class Warehouse:
             cursor.execute(f"select * from ({sql}) as q limit 0")
             return [item[0] for item in cursor.description]
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Append many rows of Python values at once: DuckDB reads them as an Arrow table,
+        PostgreSQL by COPY (a VALUES list of thousands of rows is slow to parse)."""
+        if not rows:
+            return
+        listed = ", ".join(columns)
+        with self._mutex:
+            if self.dialect.name == "duckdb":
+                import pyarrow as pa
+
+                data = pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
+                connection = self.duckdb_connection()
+                connection.register("billflow_rows_in", data)
+                try:
+                    connection.execute(
+                        f"insert into {table} ({listed}) select {listed} from billflow_rows_in"
+                    )
+                finally:
+                    connection.unregister("billflow_rows_in")
+                return
+            with (
+                self._conn.cursor() as cursor,  # type: ignore[union-attr]
+                cursor.copy(f"copy {table} ({listed}) from stdin") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All statements inside commit together or not at all. A transaction opened inside

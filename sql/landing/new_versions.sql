@@ -4,7 +4,9 @@
   updated time (or, without an updated time, from its newest hashed version), so nothing a
   source sends is dropped: content that changes under an unchanged updated time is landed
   under `<updated time>#<hash>`, and content that changes back (7500 -> 8000 -> 7500) is
-  landed again, its version suffixed with the landing number.
+  landed again, its version suffixed with the landing number (one per batch of pages).
+  `stored` is raw.records (or a dry run's view of raw plus what
+  it landed); only the stored versions of the records in this batch are read.
 #}
 with candidates as (
     select
@@ -27,7 +29,11 @@ newest_stored as (
                 partition by source, stream, record_id, coalesce(updated_at, '')
                 order by landed_seq desc, version desc
             ) as newest
-        from {{ s.raw }}.records
+        from {{ stored }} as r
+        where exists (
+            select 1 from landing_records as l
+            where l.source = r.source and l.stream = r.stream and l.record_id = r.record_id
+        )
     ) as stored
     where newest = 1
 ),
@@ -54,12 +60,12 @@ final as (
         f.record_id,
         case
             when not exists (
-                select 1 from {{ s.raw }}.records as stored
+                select 1 from {{ stored }} as stored
                 where stored.source = f.source and stored.stream = f.stream
                   and stored.record_id = f.record_id and stored.version = f.first_version
             ) then f.first_version
             when not exists (
-                select 1 from {{ s.raw }}.records as stored
+                select 1 from {{ stored }} as stored
                 where stored.source = f.source and stored.stream = f.stream
                   and stored.record_id = f.record_id and stored.version = f.changed_version
             ) then f.changed_version

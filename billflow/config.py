@@ -166,6 +166,7 @@ class Settings(BaseSettings):
     landing_batch_mb: int = Field(64, ge=1, description="page files read per landing batch, MB")
     documents_dir: Path = Field(Path("var"), description="invoices/, contracts/, reports/ go here")
     templates_dir: Path | None = Field(None, description="your own document templates")
+    document_workers: int | None = Field(None, ge=1, description="processes rendering documents")
     seller_name: str = Field("Your Company LLC", description="seller on every document")
     seller_address: str = Field("1 Example Street, Springfield", description="seller address")
     seller_tax_id: str = Field("", description="seller tax or VAT number")

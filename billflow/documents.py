@@ -11,11 +11,12 @@ Templates come from `templates/` at the repository top; a folder named by the se
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,6 +43,7 @@ BUILTIN_TEMPLATES = ROOT / "templates"
 INVOICE_TEMPLATE = "invoice.html.j2"
 CONTRACT_TEMPLATE = "contract.html.j2"
 WRITE_BATCH = 1000
+_CHUNK = 200
 
 Record = dict[str, Any]
 
@@ -184,17 +186,16 @@ def _write_invoices(wh: Warehouse, sources: _Sources) -> tuple[int, int]:
         if not document_path(folder, invoice["invoice_number"]).exists()
     ]
     lines = _lines_of(wh, [invoice["invoice_number"] for invoice in missing])
-    write_files_atomically(
-        (
+    jobs = [
+        _Job(
             document_path(folder, invoice["invoice_number"]),
-            _render(
-                sources,
-                INVOICE_TEMPLATE,
-                _invoice_context(sources, invoice, lines.get(invoice["invoice_number"], [])),
-            ),
+            INVOICE_TEMPLATE,
+            _invoice_context(sources, invoice, lines.get(invoice["invoice_number"], [])),
+            refresh=False,
         )
         for invoice in missing
-    )
+    ]
+    _commit_in_batches(_render_jobs(sources, jobs))
     return len(missing), len(sources.invoices) - len(missing)
 
 
@@ -203,20 +204,69 @@ def _write_contracts(wh: Warehouse, sources: _Sources) -> int:
     order = "contract_code, installment_no"
     schedules = _grouped(_marts_rows(wh, "installments", order_by=order), "contract_code")
     invoices = _grouped(sources.invoices, "contract_code")
-    rendered = (
-        (
+    jobs = [
+        _Job(
             document_path(folder, code),
-            _render(
-                sources,
-                CONTRACT_TEMPLATE,
-                _contract_context(sources, contract, schedules[code], invoices[code]),
-            ),
+            CONTRACT_TEMPLATE,
+            _contract_context(sources, contract, schedules[code], invoices[code]),
+            refresh=True,
         )
         for code, contract in sources.contracts.items()
-    )
-    return write_files_atomically(
-        (path, html) for path, html in rendered if not _holds(path, html.encode("utf-8"))
-    )
+    ]
+    return _commit_in_batches(_render_jobs(sources, jobs))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One document to render: `refresh` ones are written only when their text changed."""
+
+    path: Path
+    template: str
+    context: Record
+    refresh: bool
+
+
+_FORKED: tuple[_Sources, list[_Job]] | None = None
+"""What forked render workers read (inherited at fork, never pickled)."""
+
+
+def _render_jobs(sources: _Sources, jobs: list[_Job]) -> Iterator[tuple[str, Path]]:
+    """Render each job into a temporary file beside its document; yields (temporary, path)
+    for the ones to write. Rendering is CPU-bound Python, so many documents are rendered by
+    `document_workers` forked processes, chunk by chunk, in order."""
+    workers = min(sources.settings.document_workers or os.cpu_count() or 1, len(jobs) // _CHUNK)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for start in range(0, len(jobs), _CHUNK):
+            yield from _render_chunk(sources, jobs[start : start + _CHUNK])
+        return
+    global _FORKED  # noqa: PLW0603 - handed to the forked workers, reset right after
+    _FORKED = (sources, jobs)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for chunk in pool.imap(_render_forked, range(0, len(jobs), _CHUNK)):
+                yield from chunk
+    finally:
+        _FORKED = None
+
+
+def _render_forked(start: int) -> list[tuple[str, Path]]:
+    assert _FORKED is not None
+    sources, jobs = _FORKED
+    return _render_chunk(sources, jobs[start : start + _CHUNK])
+
+
+def _render_chunk(sources: _Sources, jobs: list[_Job]) -> list[tuple[str, Path]]:
+    written: list[tuple[str, Path]] = []
+    try:
+        for job in jobs:
+            data = _render(sources, job.template, job.context).encode("utf-8")
+            if not (job.refresh and _holds(job.path, data)):
+                written.append((_write_temporary(job.path, data), job.path))
+    except BaseException:
+        for temporary, _ in written:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    return written
 
 
 def _invoice_context(sources: _Sources, invoice: Record, lines: list[Record]) -> Record:
@@ -328,14 +378,20 @@ def write_files_atomically(
     files: Iterable[tuple[Path, str | bytes]], *, batch: int = WRITE_BATCH
 ) -> int:
     """Write many files, each replaced atomically as `write_atomically` does, with one disk
-    flush per batch instead of two per file (a flush costs more than rendering a document):
-    a batch's temporary files are written, flushed together (`os.sync`), renamed, then each
-    folder's renames are flushed once. Returns the number of files written."""
+    flush per batch instead of two per file (a flush costs more than rendering a document).
+    Returns the number of files written."""
+    return _commit_in_batches(((_write_temporary(path, text), path) for path, text in files), batch)
+
+
+def _commit_in_batches(temporaries: Iterable[tuple[str, Path]], batch: int = WRITE_BATCH) -> int:
+    """Put each (temporary, path) in place: a batch's temporary files are flushed together
+    (`os.sync`), renamed over their paths, then each folder's renames are flushed once.
+    Returns the number of files put in place; a failure removes the temporaries left."""
     written = 0
     pending: list[tuple[str, Path]] = []
     try:
-        for path, content in files:
-            pending.append((_write_temporary(path, content), path))
+        for temporary, path in temporaries:
+            pending.append((temporary, path))
             if len(pending) >= batch:
                 written += _commit(pending)
         written += _commit(pending)

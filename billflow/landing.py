@@ -156,8 +156,12 @@ def _land_batch(
     the batch's records read and versions added, by stream."""
     _load(wh, files)
     wh.execute("delete from landing_records")
-    for stream, names in _by_stream(files).items():
-        wh.execute(_extract_sql(wh, stream, names))
+    try:
+        for stream, names in _by_stream(files).items():
+            wh.execute(_extract_sql(wh, stream, names))
+    except Exception:
+        _refuse_invalid_json(files)
+        raise
     wh.execute("drop table if exists landing_pages")
     _refuse_records_without_id(wh)
     records = _counts(wh, "landing_records")
@@ -170,36 +174,36 @@ def _land_batch(
 
 
 def _record_pages(wh: Warehouse, files: list[_File], run_id: str) -> None:
-    if not files:
-        return
     table = f"{wh.schemas.raw}.landed_pages"
     for start in range(0, len(files), _RECORD_BATCH):
         chunk = files[start : start + _RECORD_BATCH]
         wh.execute(f"delete from {table} where page in ({sql_list([f.name for f in chunk])})")
-        values = ", ".join(
-            f"({sql_literal(f.name)}, {f.size}, {f.modified_ns}, {f.changed_ns}, "
-            f"{sql_literal(run_id)}, current_timestamp)"
-            for f in chunk
-        )
-        wh.execute(
-            f"insert into {table} (page, size_bytes, modified_ns, changed_ns, run_id, "
-            f"landed_at) values {values}"
-        )
+    landed_at = wh.scalar("select cast(current_timestamp as timestamp)")  # as raw.records
+    wh.insert_rows(
+        table,
+        ("page", "size_bytes", "modified_ns", "changed_ns", "run_id", "landed_at"),
+        [(f.name, f.size, f.modified_ns, f.changed_ns, run_id, landed_at) for f in files],
+    )
 
 
 def _load(wh: Warehouse, files: list[_File]) -> None:
+    """The batch's page texts into the temp table `landing_pages`. DuckDB reads the files
+    itself, and finds invalid JSON when the records are extracted (`_refuse_invalid_json`)."""
     names = [file.name for file in files]
     if wh.dialect.name == "duckdb":
         try:
             load_pages_duckdb(wh.execute, names)
         except Exception as exc:
             raise InvalidPageError(f"could not read the pages: {one_line(exc)}") from exc
-        invalid = wh.query("select page from landing_pages where not json_valid(content) limit 1")
-        if invalid:
-            _raise_invalid(Path(invalid[0][0]))
         return
     texts = [(name, _read_json_text(Path(name))) for name in names]
     load_pages_postgres(wh._conn, texts)
+
+
+def _refuse_invalid_json(files: list[_File]) -> None:
+    """Raise InvalidPageError naming the first page that is not valid JSON, if any."""
+    for file in files:
+        _read_json_text(file.page.path)
 
 
 def _read_json_text(path: Path) -> str:

@@ -315,23 +315,56 @@ def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int
 
 def _publish_table(run: Run, name: str, columns: list[str], mode: str) -> int:
     wh = run.wh
+    table = load_layer("marts")[name]
+    source = f"{wh.schemas.build}.{name}"
+    scope = f" where as_of = {run.as_of_sql}" if mode == "snapshot" else ""
     target = f"{wh.schemas.marts}.{name}"
-    listed = ", ".join(columns)
-    condition = f" where as_of = {run.as_of_sql}" if mode == "snapshot" else ""
-    wh.execute(f"delete from {target}{condition}")
-    wh.execute(f"insert into {target} ({listed}) select {listed} from {wh.schemas.build}.{name}")
-    return int(wh.scalar(f"select count(*) from {wh.schemas.build}.{name}"))
+    _sync_rows(wh, target, source, columns=columns, key=table.primary_key, scope=scope)
+    return int(wh.scalar(f"select count(*) from {source}"))
 
 
 def _publish_quarantine(wh: Warehouse) -> int:
-    columns = ", ".join(load_layer("quarantine")["records"].column_names)
+    table = load_layer("quarantine")["records"]
     target = f"{wh.schemas.quarantine}.records"
-    wh.execute(f"delete from {target}")
-    wh.execute(
-        f"insert into {target} ({columns}) "
-        f"select {columns} from {wh.schemas.build}.quarantine_records"
-    )
+    source = f"{wh.schemas.build}.quarantine_records"
+    _sync_rows(wh, target, source, columns=table.column_names, key=table.primary_key, scope="")
     return int(wh.scalar(f"select count(*) from {target}"))
+
+
+def _sync_rows(
+    wh: Warehouse,
+    target: str,
+    source: str,
+    *,
+    columns: list[str],
+    key: tuple[str, ...],
+    scope: str,
+) -> None:
+    """Make the rows of `target` in `scope` equal those of `source`, deleting and inserting
+    only the rows that differ. The result is a full replacement's, but a commit that rewrites
+    a whole table costs far more than one that changes a few rows (DuckDB rewrites the
+    table's row groups and indexes at checkpoint), and most rows are unchanged night to night.
+    A table without a primary key is replaced whole."""
+    listed = ", ".join(columns)
+    if not key:
+        wh.execute(f"delete from {target}{scope}")
+        wh.execute(f"insert into {target} ({listed}) select {listed} from {source}")
+        return
+    keys = ", ".join(key)
+    wh.replace_table(
+        "publish_stale",
+        f"select {keys} from (select {listed} from {target}{scope} "
+        f"except select {listed} from {source}) as stale",
+        temp=True,
+    )
+    matched = " and ".join(f"stale.{column} = {target}.{column}" for column in key)
+    wh.execute(
+        f"delete from {target} where exists (select 1 from publish_stale as stale where {matched})"
+    )
+    wh.execute(
+        f"insert into {target} ({listed}) select {listed} from {source} "
+        f"except select {listed} from {target}{scope}"
+    )
 
 
 def _record_conservation(run: Run, dispositions: list[tuple[str, str, int]]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from billflow import pipeline
+from billflow import documents, pipeline
 from billflow.commands import credit_invoice
 from billflow.config import Settings
 from billflow.documents import DocumentError, document_environment, render_documents
@@ -310,3 +310,28 @@ def test_a_broken_user_template_is_one_clear_error(settings: Settings, tmp_path:
     broken = user_templates(tmp_path / "mine", invoice="{{ missing.field }}")
     with pytest.raises(DocumentError, match=r"invoice\.html\.j2"):
         render(settings.model_copy(update={"templates_dir": broken}))
+
+
+def test_documents_rendered_by_worker_processes_equal_those_rendered_in_one(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two documents, three forked workers: the same files byte for byte, none
+    left half-written; a template error in a worker is the same one clear error."""
+    alone = render(settings.model_copy(update={"document_workers": 1}))
+    monkeypatch.setattr(documents, "_CHUNK", 2)
+    forked = settings.model_copy(
+        update={"document_workers": 3, "documents_dir": tmp_path / "forked"}
+    )
+    assert render(forked) == alone
+    folder = settings.documents_dir
+    files = sorted(path.relative_to(folder) for path in folder.rglob("*.html"))
+    assert len(files) == alone["invoices_written"] + alone["contracts_written"] > 20
+    assert sorted(p.relative_to(forked.documents_dir) for p in forked.documents_dir.rglob("*")
+                  if p.is_file()) == files  # fmt: skip
+    assert all((forked.documents_dir / f).read_bytes() == (folder / f).read_bytes() for f in files)
+    assert render(forked)["contracts_written"] == 0
+
+    broken = user_templates(tmp_path / "mine", contract="{{ missing.field }}")
+    with pytest.raises(DocumentError, match=r"contract\.html\.j2"):
+        render(forked.model_copy(update={"templates_dir": broken}))
+    assert not list(forked.documents_dir.rglob(".*"))

@@ -1,9 +1,13 @@
 """Land pages into `raw.records`: split into records, keyed, versioned, append-only.
 
 Pages are read in batches of about `landing_batch_mb` of files, so memory stays bounded
-whatever the size of a landing; every batch, the landed-pages record and the bookmarks are
-one transaction: a bad page leaves the warehouse exactly as it was. A page file already landed
-(`raw.landed_pages`: same path, size, modification and change time) is not read again.
+whatever the size of a landing. Each batch commits with the record of its pages, the last one
+with the live streams' bookmarks too: a landing of one batch (any ordinary night) is one
+transaction, and a bad page leaves the warehouse exactly as it was; in a landing of many,
+the batches before the bad one stay landed (raw is append-only and every version in it is
+true), the bookmarks do not move, and the rerun reads only the pages not landed yet. A page
+file already landed (`raw.landed_pages`: same path, size, modification and change time) is
+not read again.
 """
 
 from __future__ import annotations
@@ -60,22 +64,24 @@ def land_pages(
     bookmarks: Mapping[str, str] | None = None,
 ) -> LandingResult:
     """Check every page not landed yet, add the record versions raw does not hold yet,
-    record the pages and move the live streams' `bookmarks`, in one transaction. A dry run
-    writes nothing to raw and moves no bookmark: the run reads raw plus its new versions
-    through a view in the build schema instead (`wh.inputs`)."""
+    record the pages and move the live streams' `bookmarks` (transactions: see above). A
+    dry run writes nothing to raw and moves no bookmark: the run reads raw plus its new
+    versions through a view in the build schema instead (`wh.inputs`)."""
     files = _unlanded(wh, [_stat(page) for page in pages])
     seq = int(wh.scalar(f"select coalesce(max(landed_seq), 0) + 1 from {wh.schemas.raw}.records"))
     target, stored = _prepare(wh, dry_run)
+    batches = list(_batches(files, wh.settings.landing_batch_mb * _MB)) or [[]]
     records: Counter[str] = Counter()
     new_versions: Counter[str] = Counter()
-    with nullcontext() if dry_run else wh.transaction():
-        for number, batch in enumerate(_batches(files, wh.settings.landing_batch_mb * _MB)):
+    for number, batch in enumerate(batches):
+        with nullcontext() if dry_run else wh.transaction():
             read, added = _land_batch(wh, batch, run_id, seq + number, target=target, stored=stored)
-            records += read
-            new_versions += added
-        if not dry_run:
-            _record_pages(wh, files, run_id)
-            move_bookmarks(wh, bookmarks or {}, run_id)
+            if not dry_run:
+                _record_pages(wh, batch, run_id)
+                if number == len(batches) - 1:
+                    move_bookmarks(wh, bookmarks or {}, run_id)
+        records += read
+        new_versions += added
     return LandingResult(len(files), records, new_versions, len(pages) - len(files))
 
 

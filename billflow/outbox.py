@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -357,22 +358,23 @@ def deliver(
             delivered += done
             failed += sum(count for count, _ in refused)
             failures += [failure for _, failure in refused]
-        for message in pending:
-            key = sql_literal(message["message_key"])
-            wh.execute(f"update {table} set attempts = attempts + 1 where message_key = {key}")
-            try:
-                transport.send(message["message_key"], payload(message))
-            except OutboxError as exc:
-                failures.append(exc)
-                failed += 1
-                continue
-            if sent is not None:
-                sent(message["message_key"])
-            wh.execute(
-                f"update {table} set delivered_on = date '{as_of.isoformat()}' "
-                f"where message_key = {key}"
-            )
-            delivered += 1
+        with _recording(wh, transport):
+            for message in pending:
+                key = sql_literal(message["message_key"])
+                wh.execute(f"update {table} set attempts = attempts + 1 where message_key = {key}")
+                try:
+                    transport.send(message["message_key"], payload(message))
+                except OutboxError as exc:
+                    failures.append(exc)
+                    failed += 1
+                    continue
+                if sent is not None:
+                    sent(message["message_key"])
+                wh.execute(
+                    f"update {table} set delivered_on = date '{as_of.isoformat()}' "
+                    f"where message_key = {key}"
+                )
+                delivered += 1
     finally:
         transport.close()
         if crm is not None:
@@ -385,6 +387,14 @@ def deliver(
             raise TransientOutboxError(text)
         raise OutboxError(text)
     return {"delivered": delivered, "undelivered": 0}
+
+
+def _recording(wh: Warehouse, transport: Transport) -> AbstractContextManager[None]:
+    """How deliveries are recorded: one commit per message for a remote receiver, one for the
+    whole outbox when messages are files. A file is on disk before the commit that records
+    it, so a crash in between writes it again next run (at least once, same key and content),
+    and a thousand messages do not cost two thousand commits."""
+    return wh.transaction() if isinstance(transport, FileTransport) else nullcontext()
 
 
 def _deliver_to_crm(

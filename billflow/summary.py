@@ -24,6 +24,8 @@ class RunSummary:
     dry_run: bool
     warehouse: str = ""
     pages: int = 0
+    pages_skipped: int = 0
+    """Pages already landed, unchanged on disk, so not read again."""
     records_new: int = 0
     records_unchanged: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
@@ -53,8 +55,8 @@ class RunSummary:
         )
         return [
             f"as_of {self.as_of.isoformat()}{mode}{runs}",
-            f"  landed        {self.pages} pages, {self.records_new} new record versions, "
-            f"{self.records_unchanged} unchanged",
+            f"  landed        {self.pages} pages{_skipped(self.pages_skipped)}, "
+            f"{self.records_new} new record versions, {self.records_unchanged} unchanged",
             f"  invoices      {self.issued_count} issued, {_money(self.issued_total)}",
             f"  in all        {_count(self.ledger_invoices, 'invoice')} and "
             f"{_count(self.ledger_credit_notes, 'credit note')}: "
@@ -128,6 +130,7 @@ class RunSummary:
         """The run's counts, for audit.runs.counts."""
         return {
             "pages": self.pages,
+            "pages_skipped": self.pages_skipped,
             "records_new": self.records_new,
             "records_unchanged": self.records_unchanged,
             "issued": self.issued_count,
@@ -164,6 +167,7 @@ def over_runs(summaries: list[RunSummary], duration_seconds: float) -> RunSummar
     return replace(
         last,
         pages=sum(run.pages for run in summaries),
+        pages_skipped=sum(run.pages_skipped for run in summaries),
         records_new=sum(run.records_new for run in summaries),
         records_unchanged=sum(run.records_unchanged for run in summaries),
         issued_count=sum(run.issued_count for run in summaries),
@@ -261,6 +265,10 @@ def _totals(wh: Warehouse, sql: str) -> Totals:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _skipped(pages: int) -> str:
+    return f" ({pages} already landed, not read again)" if pages else ""
 
 
 def _money(totals: Totals) -> str:

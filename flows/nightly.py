@@ -155,6 +155,7 @@ def _steps(
         dry_run=dry_run,
         warehouse=masked(run.wh.settings.warehouse_url),
         pages=landing.pages,
+        pages_skipped=landing.skipped,
         records_new=sum(landing.new_versions.values()),
         records_unchanged=landing.unchanged,
     )

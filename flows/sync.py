@@ -54,6 +54,7 @@ def source_sync(
             wh.close()
     return {
         "pages": landed.pages,
+        "pages_skipped": landed.skipped,
         "records": sum(landed.records.values()),
         "new_versions": sum(landed.new_versions.values()),
         "seconds": round(time.monotonic() - started),

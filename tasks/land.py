@@ -34,8 +34,10 @@ def land_raw(
 ) -> LandingResult:
     result = land_pages(run.wh, pages, run.run_id, dry_run=dry_run, bookmarks=bookmarks)
     get_run_logger().info(
-        "landed %d pages: %d records, %d new versions, %d unchanged",
+        "landed %d pages (%d already landed, not read again): %d records, %d new versions, "
+        "%d unchanged",
         result.pages,
+        result.skipped,
         sum(result.records.values()),
         sum(result.new_versions.values()),
         result.unchanged,

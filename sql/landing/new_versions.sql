@@ -19,6 +19,16 @@ with candidates as (
     from landing_records as l
 ),
 
+stored_here as (
+    select r.source, r.stream, r.record_id, r.version, r.updated_at, r.payload_hash,
+        r.landed_seq
+    from {{ stored }} as r
+    where exists (
+        select 1 from landing_records as l
+        where l.source = r.source and l.stream = r.stream and l.record_id = r.record_id
+    )
+),
+
 newest_stored as (
     select source, stream, record_id, time_group, payload_hash
     from (
@@ -29,11 +39,7 @@ newest_stored as (
                 partition by source, stream, record_id, coalesce(updated_at, '')
                 order by landed_seq desc, version desc
             ) as newest
-        from {{ stored }} as r
-        where exists (
-            select 1 from landing_records as l
-            where l.source = r.source and l.stream = r.stream and l.record_id = r.record_id
-        )
+        from stored_here
     ) as stored
     where newest = 1
 ),
@@ -60,12 +66,12 @@ final as (
         f.record_id,
         case
             when not exists (
-                select 1 from {{ stored }} as stored
+                select 1 from stored_here as stored
                 where stored.source = f.source and stored.stream = f.stream
                   and stored.record_id = f.record_id and stored.version = f.first_version
             ) then f.first_version
             when not exists (
-                select 1 from {{ stored }} as stored
+                select 1 from stored_here as stored
                 where stored.source = f.source and stored.stream = f.stream
                   and stored.record_id = f.record_id and stored.version = f.changed_version
             ) then f.changed_version

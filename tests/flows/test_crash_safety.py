@@ -330,15 +330,21 @@ def test_a_failed_run_leaves_the_marts_as_they_were(
 
 
 def _insert_twice(patch: pytest.MonkeyPatch, table: str, midway: list[int]) -> None:
-    """Publish inserts the rows of marts `table` twice: its primary key makes the second
-    insert fail in the database. Notes the invoices publish has written by then."""
+    """After publish inserts the rows of marts `table`, it inserts every build row again: the
+    primary key makes that insert fail in the database. Notes the invoices publish has written
+    by then."""
     execute = Warehouse.execute
+    columns = ", ".join(load_layer("marts")[table].column_names)
 
     def twice(self: Warehouse, sql: str) -> None:
         execute(self, sql)
-        if sql.startswith(f"insert into {self.schemas.marts}.{table} "):
-            midway.append(int(self.scalar(f"select count(*) from {self.schemas.marts}.invoices")))
-            execute(self, sql)
+        marts, build = self.schemas.marts, self.schemas.build
+        if sql.startswith(f"insert into {marts}.{table} "):
+            midway.append(int(self.scalar(f"select count(*) from {marts}.invoices")))
+            execute(
+                self,
+                f"insert into {marts}.{table} ({columns}) select {columns} from {build}.{table}",
+            )
 
     patch.setattr(Warehouse, "execute", twice)
 

@@ -370,7 +370,12 @@ def _holds(path: Path, data: bytes) -> bool:
 def write_atomically(path: Path, content: str | bytes) -> None:
     """A temporary file in the same folder, flushed to disk, then renamed over `path`; text
     is written as UTF-8."""
-    os.replace(_write_temporary(path, content, durable=True), path)
+    temporary = _write_temporary(path, content, durable=True)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     _sync_folder(path.parent)
 
 

@@ -379,18 +379,12 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     _sync_folder(path.parent)
 
 
-def write_files_atomically(
-    files: Iterable[tuple[Path, str | bytes]], *, batch: int = WRITE_BATCH
-) -> int:
-    """Write many files, each replaced atomically as `write_atomically` does, with one disk
-    flush per batch instead of two per file (a flush costs more than rendering a document).
-    Returns the number of files written."""
-    return _commit_in_batches(((_write_temporary(path, text), path) for path, text in files), batch)
-
-
 def _commit_in_batches(temporaries: Iterable[tuple[str, Path]], batch: int = WRITE_BATCH) -> int:
-    """Put each (temporary, path) in place: a batch's temporary files are flushed together
-    (`os.sync`), renamed over their paths, then each folder's renames are flushed once.
+    """Put each (temporary, path) in place, each file replaced atomically as
+    `write_atomically` does but with one disk flush per batch instead of two per file (a
+    flush costs more than rendering a document): a batch's temporary files are flushed
+    together (`os.sync`), renamed over their paths, then each folder's renames are flushed
+    once.
     Returns the number of files put in place; a failure removes the temporaries left."""
     written = 0
     pending: list[tuple[str, Path]] = []

@@ -15,7 +15,7 @@ from typing import Any
 
 from billflow import audit, outbox
 from billflow.config import Settings
-from billflow.contracts import load_layer
+from billflow.contracts import Table, load_layer
 from billflow.errors import ConfigError, ConservationError
 from billflow.money import MINOR_UNITS
 from billflow.warehouse import Warehouse, sql_literal
@@ -304,7 +304,7 @@ def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int
     counts: dict[str, int] = {}
     with wh.transaction():
         for table in load_layer("marts").values():
-            counts[table.name] = _publish_table(run, table.name, table.column_names, table.publish)
+            counts[table.name] = _publish_table(run, table)
         counts["quarantine"] = _publish_quarantine(wh)
         _record_conservation(run, dispositions)
         counts["audit_events"] = len(
@@ -313,13 +313,12 @@ def publish(run: Run, dispositions: list[tuple[str, str, int]]) -> dict[str, int
     return counts
 
 
-def _publish_table(run: Run, name: str, columns: list[str], mode: str) -> int:
+def _publish_table(run: Run, table: Table) -> int:
     wh = run.wh
-    table = load_layer("marts")[name]
-    source = f"{wh.schemas.build}.{name}"
-    scope = f" where as_of = {run.as_of_sql}" if mode == "snapshot" else ""
-    target = f"{wh.schemas.marts}.{name}"
-    _sync_rows(wh, target, source, columns=columns, key=table.primary_key, scope=scope)
+    source = f"{wh.schemas.build}.{table.name}"
+    scope = f" where as_of = {run.as_of_sql}" if table.publish == "snapshot" else ""
+    target = f"{wh.schemas.marts}.{table.name}"
+    _sync_rows(wh, target, source, columns=table.column_names, key=table.primary_key, scope=scope)
     return int(wh.scalar(f"select count(*) from {source}"))
 
 

@@ -5,8 +5,8 @@
   source sends is dropped: content that changes under an unchanged updated time is landed
   under `<updated time>#<hash>`, and content that changes back (7500 -> 8000 -> 7500) is
   landed again, its version suffixed with the landing number (one per batch of pages).
-  `stored` is raw.records (or a dry run's view of raw plus what
-  it landed); only the stored versions of the records in this batch are read.
+  `stored` is raw.records (or a dry run's view of raw plus what it landed); only the stored
+  versions of the records in this batch are read.
 #}
 with candidates as (
     select

@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -226,40 +227,53 @@ class _Job:
     refresh: bool
 
 
-_FORKED: tuple[_Sources, list[_Job]] | None = None
-"""What forked render workers read (inherited at fork, never pickled)."""
+_WORKER: tuple[Settings, Environment] | None = None
+"""The settings and template environment of a render worker process (`_start_worker`)."""
 
 
 def _render_jobs(sources: _Sources, jobs: list[_Job]) -> Iterator[tuple[str, Path]]:
     """Render each job into a temporary file beside its document; yields (temporary, path)
-    for the ones to write. Rendering is CPU-bound Python, so many documents are rendered by
-    `document_workers` forked processes, chunk by chunk, in order."""
+    for the ones to write, in order. Rendering is CPU-bound Python, so many documents are
+    rendered chunk by chunk by `document_workers` processes.
+
+    The workers come from a fork server (a fresh single-threaded process), never from a fork
+    of this one: a fork copies the locks other threads hold (Prefect's, DuckDB's, logging's)
+    and a worker could wait on one forever. A worker that dies fails the run
+    (BrokenProcessPool) instead of leaving it waiting."""
+    chunks = [jobs[start : start + _CHUNK] for start in range(0, len(jobs), _CHUNK)]
     workers = min(sources.settings.document_workers or os.cpu_count() or 1, len(jobs) // _CHUNK)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for start in range(0, len(jobs), _CHUNK):
-            yield from _render_chunk(sources, jobs[start : start + _CHUNK])
+    if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield from _render_chunk(sources.settings, sources.env, chunk)
         return
-    global _FORKED  # noqa: PLW0603 - handed to the forked workers, reset right after
-    _FORKED = (sources, jobs)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for chunk in pool.imap(_render_forked, range(0, len(jobs), _CHUNK)):
-                yield from chunk
-    finally:
-        _FORKED = None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(sources.settings,)
+    ) as pool:
+        try:
+            for written in pool.map(_render_in_worker, chunks):
+                yield from written
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
-def _render_forked(start: int) -> list[tuple[str, Path]]:
-    assert _FORKED is not None
-    sources, jobs = _FORKED
-    return _render_chunk(sources, jobs[start : start + _CHUNK])
+def _start_worker(settings: Settings) -> None:
+    global _WORKER  # noqa: PLW0603 - one environment per worker process
+    _WORKER = (settings, document_environment(settings))
 
 
-def _render_chunk(sources: _Sources, jobs: list[_Job]) -> list[tuple[str, Path]]:
+def _render_in_worker(jobs: list[_Job]) -> list[tuple[str, Path]]:
+    assert _WORKER is not None, "_start_worker runs first in every worker"
+    return _render_chunk(*_WORKER, jobs)
+
+
+def _render_chunk(settings: Settings, env: Environment, jobs: list[_Job]) -> list[tuple[str, Path]]:
     written: list[tuple[str, Path]] = []
     try:
         for job in jobs:
-            data = _render(sources, job.template, job.context).encode("utf-8")
+            data = _render(settings, env, job.template, job.context).encode("utf-8")
             if not (job.refresh and _holds(job.path, data)):
                 written.append((_write_temporary(job.path, data), job.path))
     except BaseException:
@@ -342,11 +356,11 @@ def _nonblank_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _render(sources: _Sources, name: str, context: Record) -> str:
+def _render(settings: Settings, env: Environment, name: str, context: Record) -> str:
     try:
-        return sources.env.get_template(name).render(context)
+        return env.get_template(name).render(context)
     except TemplateError as exc:
-        where = sources.settings.templates_dir or BUILTIN_TEMPLATES
+        where = settings.templates_dir or BUILTIN_TEMPLATES
         raise DocumentError(
             f"cannot render the document template {name} (looked in {where}): {one_line(exc)}"
         ) from exc

@@ -315,7 +315,7 @@ def test_a_broken_user_template_is_one_clear_error(settings: Settings, tmp_path:
 def test_documents_rendered_by_worker_processes_equal_those_rendered_in_one(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chunks of two documents, three forked workers: the same files byte for byte, none
+    """Chunks of two documents, three worker processes: the same files byte for byte, none
     left half-written; a template error in a worker is the same one clear error."""
     alone = render(settings.model_copy(update={"document_workers": 1}))
     monkeypatch.setattr(documents, "_CHUNK", 2)

@@ -237,7 +237,7 @@ def _render_jobs(sources: _Sources, jobs: list[_Job]) -> Iterator[tuple[str, Pat
     rendered chunk by chunk by `document_workers` processes.
 
     The workers come from a fork server (a fresh single-threaded process), never from a fork
-    of this one: a fork copies the locks other threads hold (Prefect's, DuckDB's, logging's)
+    of this one: a fork copies the locks other threads hold (Prefect's, DuckDB's)
     and a worker could wait on one forever. A worker that dies fails the run
     (BrokenProcessPool) instead of leaving it waiting."""
     chunks = [jobs[start : start + _CHUNK] for start in range(0, len(jobs), _CHUNK)]

@@ -15,9 +15,9 @@ import multiprocessing
 import os
 import re
 import tempfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -239,7 +239,8 @@ def _render_jobs(sources: _Sources, jobs: list[_Job]) -> Iterator[tuple[str, Pat
     The workers come from a fork server (a fresh single-threaded process), never from a fork
     of this one: a fork copies the locks other threads hold (Prefect's, DuckDB's)
     and a worker could wait on one forever. A worker that dies fails the run
-    (BrokenProcessPool) instead of leaving it waiting."""
+    (BrokenProcessPool) instead of leaving it waiting; on a failure, the temporary files of
+    chunks finished but not yet yielded are removed."""
     chunks = [jobs[start : start + _CHUNK] for start in range(0, len(jobs), _CHUNK)]
     workers = min(sources.settings.document_workers or os.cpu_count() or 1, len(jobs) // _CHUNK)
     if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
@@ -251,12 +252,25 @@ def _render_jobs(sources: _Sources, jobs: list[_Job]) -> Iterator[tuple[str, Pat
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(sources.settings,)
     ) as pool:
+        pending = deque(pool.submit(_render_in_worker, chunk) for chunk in chunks)
         try:
-            for written in pool.map(_render_in_worker, chunks):
-                yield from written
+            while pending:
+                yield from pending[0].result()
+                pending.popleft()
         except BaseException:
             pool.shutdown(cancel_futures=True)
+            _discard(pending)
             raise
+
+
+def _discard(futures: Iterable[Future[list[tuple[str, Path]]]]) -> None:
+    """Remove the temporary files of the chunks that finished. Those already yielded are
+    either renamed (their temporary name is gone) or removed by `_commit_in_batches`, so
+    removing a name that is missing is fine."""
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            for temporary, _ in future.result():
+                Path(temporary).unlink(missing_ok=True)
 
 
 def _start_worker(settings: Settings) -> None:

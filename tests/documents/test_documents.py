@@ -316,7 +316,8 @@ def test_documents_rendered_by_worker_processes_equal_those_rendered_in_one(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chunks of two documents, three worker processes: the same files byte for byte, none
-    left half-written; a template error in a worker is the same one clear error."""
+    left half-written; a template error in a worker is the same one clear error, and leaves
+    no temporary file, not even from the chunks other workers finished meanwhile."""
     alone = render(settings.model_copy(update={"document_workers": 1}))
     monkeypatch.setattr(documents, "_CHUNK", 2)
     forked = settings.model_copy(
@@ -335,3 +336,13 @@ def test_documents_rendered_by_worker_processes_equal_those_rendered_in_one(
     with pytest.raises(DocumentError, match=r"contract\.html\.j2"):
         render(forked.model_copy(update={"templates_dir": broken}))
     assert not list(forked.documents_dir.rglob(".*"))
+
+    first = min(row["contract_code"] for row in query(settings, "select * from {marts}.contracts"))
+    text = f"{{% if contract.contract_code == '{first}' %}}{{{{ missing.field }}}}{{% endif %}}new"
+    only_first = user_templates(tmp_path / "first", contract=text)
+    with pytest.raises(DocumentError, match=r"contract\.html\.j2"):
+        render(forked.model_copy(update={"templates_dir": only_first}))
+    assert not list(forked.documents_dir.rglob(".*"))  # the later chunks' temporaries too
+    assert (forked.documents_dir / "contracts" / f"{first}.html").read_bytes() == (
+        folder / "contracts" / f"{first}.html"
+    ).read_bytes()

@@ -35,8 +35,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two test processes (pytest-xdist), a test file each at a time: module fixtures (a billed
+# warehouse per engine) are built once per file, and each process has its own Prefect test server.
 unit: $(STAMP) chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Speed at 1M and 10M time entries against the DuckDB floor (benchmarks/bench.py, issue 10):
 # generates the pages once into benchmarks/.cache, then prints the table RESULTS.md records.

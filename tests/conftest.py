@@ -1,5 +1,6 @@
 """Shared fixtures. Prefect is configured before anything imports it, and one temporary
-Prefect server (the test harness) serves the whole session."""
+Prefect server (the test harness) serves the whole session of each test process (`make test`
+runs two, pytest-xdist)."""
 
 from __future__ import annotations
 

@@ -269,8 +269,13 @@ def _discard(futures: Iterable[Future[list[tuple[str, Path]]]]) -> None:
     removing a name that is missing is fine."""
     for future in futures:
         if future.done() and not future.cancelled() and future.exception() is None:
-            for temporary, _ in future.result():
-                Path(temporary).unlink(missing_ok=True)
+            _remove_temporaries(future.result())
+
+
+def _remove_temporaries(written: Iterable[tuple[str, Path]]) -> None:
+    """Remove the temporary file of each (temporary, path) that is still there."""
+    for temporary, _ in written:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _start_worker(settings: Settings) -> None:
@@ -291,8 +296,7 @@ def _render_chunk(settings: Settings, env: Environment, jobs: list[_Job]) -> lis
             if not (job.refresh and _holds(job.path, data)):
                 written.append((_write_temporary(job.path, data), job.path))
     except BaseException:
-        for temporary, _ in written:
-            Path(temporary).unlink(missing_ok=True)
+        _remove_temporaries(written)
         raise
     return written
 
@@ -423,8 +427,7 @@ def _commit_in_batches(temporaries: Iterable[tuple[str, Path]], batch: int = WRI
                 written += _commit(pending)
         written += _commit(pending)
     finally:
-        for temporary, _ in pending:
-            Path(temporary).unlink(missing_ok=True)
+        _remove_temporaries(pending)
     return written
 
 
